@@ -1,0 +1,1 @@
+"""serve: the vLLM engine and the app that customers chat with."""
