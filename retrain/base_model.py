@@ -25,6 +25,7 @@ from retrain.packing import pack_sequences
 
 MANIFEST_NAME = "supportloop_manifest.json"
 VALIDATION_CONVERSATIONS = 200
+IGNORE_INDEX = -100  # the label value transformers' loss skips
 
 
 class BaseModelError(SupportloopError):
@@ -101,8 +102,9 @@ def build_base_model(conversations, config: BuiltinModelConfig, system_prompt: s
         raise BaseModelError("the corpus has no base_train conversations to build the base model from")
 
     tokenizer = _setup_tokenizer(training, config, system_prompt)
-    train_blocks = _tokenize_and_pack(tokenizer, training, system_prompt, config.seq_len)
-    validation_blocks = _tokenize_and_pack(tokenizer, validation, system_prompt, config.seq_len)
+    train_blocks = _tokenize_and_pack(tokenizer, training, system_prompt, config.seq_len, config.loss_on)
+    # Validation always scores the answers alone: that is what the model is for.
+    validation_blocks = _tokenize_and_pack(tokenizer, validation, system_prompt, config.seq_len, "assistant")
     model = _setup_model(tokenizer, config)
     history = _train(model, train_blocks, config, show_progress)
     validation_loss = _mean_loss(model, validation_blocks, config.batch_size)
@@ -123,6 +125,7 @@ def build_base_model(conversations, config: BuiltinModelConfig, system_prompt: s
             "tokens_seen": config.train_steps * config.batch_size * config.seq_len,
             "final_train_loss": round(sum(history[-20:]) / len(history[-20:]), 4),
             "validation_loss": round(validation_loss, 4) if validation_blocks else None,
+            "validation_loss_on": "assistant tokens of the simulator split",
             "loss_history": [round(x, 4) for x in history[:: max(1, len(history) // 50)]],
             "build_seconds": round(time.monotonic() - started, 1),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -142,11 +145,20 @@ def _setup_tokenizer(training, config: BuiltinModelConfig, system_prompt: str):
     return train_tokenizer(texts, config.vocab_size)
 
 
-def _tokenize_and_pack(tokenizer, conversations, system_prompt: str, seq_len: int) -> list[list[int]]:
-    rendered = [tokenizer.apply_chat_template(with_system_prompt(c.messages, system_prompt), tokenize=False)
-                for c in conversations]
-    token_ids = tokenizer(rendered, add_special_tokens=False)["input_ids"] if rendered else []
-    return pack_sequences(token_ids, seq_len)
+def _tokenize_and_pack(tokenizer, conversations, system_prompt: str, seq_len: int,
+                       loss_on: str) -> list[tuple[list[int], list[int]]]:
+    """Packed (input_ids, labels) blocks; labels are -100 wherever the loss should not look."""
+    ids: list[list[int]] = []
+    labels: list[list[int]] = []
+    for conversation in conversations:
+        encoded = tokenizer.apply_chat_template(with_system_prompt(conversation.messages, system_prompt),
+                                                return_dict=True, return_assistant_tokens_mask=True)
+        ids.append(list(encoded["input_ids"]))
+        if loss_on == "assistant":
+            labels.append([t if keep else IGNORE_INDEX for t, keep in zip(encoded["input_ids"], encoded["assistant_masks"])])
+        else:
+            labels.append(list(encoded["input_ids"]))
+    return list(zip(pack_sequences(ids, seq_len), pack_sequences(labels, seq_len)))
 
 
 def _setup_model(tokenizer, config: BuiltinModelConfig):
@@ -172,28 +184,30 @@ def _setup_model(tokenizer, config: BuiltinModelConfig):
     return model
 
 
-def _train(model, blocks: list[list[int]], config: BuiltinModelConfig, show_progress: bool) -> list[float]:
+def _train(model, blocks: list[tuple[list[int], list[int]]], config: BuiltinModelConfig,
+           show_progress: bool) -> list[float]:
     import torch
     from tqdm.auto import tqdm
     from transformers import get_cosine_schedule_with_warmup
 
     if not blocks:
         raise BaseModelError(f"the corpus is too small for even one {config.seq_len}-token training block")
-    data = torch.tensor(blocks, dtype=torch.long)
+    inputs = torch.tensor([ids for ids, _ in blocks], dtype=torch.long)
+    targets = torch.tensor([labels for _, labels in blocks], dtype=torch.long)
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.01, betas=(0.9, 0.95))
     schedule = get_cosine_schedule_with_warmup(optimizer, config.warmup_steps, config.train_steps)
     model.train()
     history: list[float] = []
-    order = torch.randperm(len(data), generator=generator)
+    order = torch.randperm(len(inputs), generator=generator)
     cursor = 0
     bar = tqdm(range(config.train_steps), desc="base model", unit="step", disable=not show_progress)
     for _ in bar:
         if cursor + config.batch_size > len(order):
-            order, cursor = torch.randperm(len(data), generator=generator), 0
-        batch = data[order[cursor:cursor + config.batch_size]]
+            order, cursor = torch.randperm(len(inputs), generator=generator), 0
+        picked = order[cursor:cursor + config.batch_size]
         cursor += config.batch_size
-        loss = model(input_ids=batch, labels=batch).loss
+        loss = model(input_ids=inputs[picked], labels=targets[picked]).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
@@ -205,7 +219,7 @@ def _train(model, blocks: list[list[int]], config: BuiltinModelConfig, show_prog
     return history
 
 
-def _mean_loss(model, blocks: list[list[int]], batch_size: int) -> float:
+def _mean_loss(model, blocks: list[tuple[list[int], list[int]]], batch_size: int) -> float:
     import torch
 
     if not blocks:
@@ -213,6 +227,8 @@ def _mean_loss(model, blocks: list[list[int]], batch_size: int) -> float:
     losses = []
     with torch.no_grad():
         for start in range(0, len(blocks), batch_size):
-            batch = torch.tensor(blocks[start:start + batch_size], dtype=torch.long)
-            losses.append(model(input_ids=batch, labels=batch).loss.item() * len(batch))
+            chunk = blocks[start:start + batch_size]
+            inputs = torch.tensor([ids for ids, _ in chunk], dtype=torch.long)
+            targets = torch.tensor([labels for _, labels in chunk], dtype=torch.long)
+            losses.append(model(input_ids=inputs, labels=targets).loss.item() * len(chunk))
     return sum(losses) / len(blocks)
