@@ -1,0 +1,1 @@
+"""feedback: the durable store of every turn, rating and correction."""

@@ -1,0 +1,380 @@
+"""FeedbackStore: the one owner of the feedback DuckDB file and of every SQL statement run against it.
+
+Queries are parameterized; rows come back as the dataclasses of `feedback.records`. A store opened
+read-write migrates the schema when it opens and must be held only briefly: DuckDB locks the whole file
+against every other process while it is open (see `feedback.ingest` for who opens it and when, and
+`feedback.reader` for read-only access with retries).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import fields
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Mapping, Optional, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from feedback.codec import KIND_OF, event_to_dict
+from feedback.errors import FeedbackError, InvalidEvent, SchemaError
+from feedback.migrations import migrate, pending_migrations
+from feedback.records import (ApplyResult, AuditEntry, ConversationRecord, CorrectionRecord, FeedbackEvent,
+                              FeedbackStats, PurgeResult, RatingRecord, RejectedEvent, SatisfactionRow, TurnRecord,
+                              TurnWithFeedback)
+from feedback.validation import validate_event
+
+# Per event kind: target table, the SELECT list that turns an incoming Arrow row into a table row, the
+# condition its references must meet, and the rejection reason when they do not. Kinds are applied in
+# this order, so a turn can refer to a conversation that arrives in the same batch.
+_APPLY_PLAN: tuple[tuple[str, str, str, str, str], ...] = (
+    ("conversation", "conversations", "id, customer_id, version, adapter, make_timestamp(started_at)",
+     "true", "''"),
+    ("turn", "turns", "id, conversation_id, turn_index, role, text, version, adapter, sampling::JSON, latency_ms, "
+     "prompt_tokens, completion_tokens, make_timestamp(created_at)",
+     "conversation_id IN (SELECT id FROM conversations)", "'unknown conversation ' || conversation_id"),
+    ("rating", "ratings", "id, turn_id, rater_kind, rater_id, thumbs, stars, comment, make_timestamp(created_at), NULL",
+     "turn_id IN (SELECT id FROM turns)", "'unknown turn ' || turn_id"),
+    ("correction", "corrections", "id, turn_id, agent_id, text, make_timestamp(created_at)",
+     "turn_id IN (SELECT id FROM turns)", "'unknown turn ' || turn_id"),
+    ("intent_tag", "intent_tags", "id, conversation_id, turn_id, intent, tagged_by, make_timestamp(created_at)",
+     "conversation_id IN (SELECT id FROM conversations) AND (turn_id IS NULL OR turn_id IN (SELECT id FROM turns))",
+     "CASE WHEN conversation_id NOT IN (SELECT id FROM conversations) "
+     "THEN 'unknown conversation ' || conversation_id ELSE 'unknown turn ' || turn_id END"),
+    ("training_exclusion", "training_exclusions",
+     "id, conversation_id, turn_id, reason, agent_id, make_timestamp(created_at)",
+     "conversation_id IN (SELECT id FROM conversations) AND (turn_id IS NULL OR turn_id IN (SELECT id FROM turns))",
+     "CASE WHEN conversation_id NOT IN (SELECT id FROM conversations) "
+     "THEN 'unknown conversation ' || conversation_id ELSE 'unknown turn ' || turn_id END"),
+)
+
+# The live-rating rule: among one rater's ratings of one turn, ordered by (created_at, id), each rating is
+# superseded at the creation time of the next one; the last is live. Recomputed only for the keys a batch
+# touched, so a late-arriving older rating lands in history instead of overriding a newer one.
+_SUPERSEDE_SQL = """
+    UPDATE ratings SET superseded_at = ordered.next_at
+    FROM (SELECT id, lead(created_at) OVER (PARTITION BY turn_id, rater_kind, rater_id
+                                            ORDER BY created_at, id) AS next_at
+          FROM ratings
+          WHERE (turn_id, rater_kind, rater_id) IN (SELECT turn_id, rater_kind, rater_id FROM incoming_rating)) AS ordered
+    WHERE ratings.id = ordered.id AND ratings.superseded_at IS DISTINCT FROM ordered.next_at"""
+
+_SATISFIED = "(r.thumbs OR r.stars >= 4)"
+_SATISFACTION_COLUMNS = f"""count(*), count(*) FILTER (WHERE r.thumbs), count(*) FILTER (WHERE NOT r.thumbs),
+    avg(r.stars), avg(CASE WHEN {_SATISFIED} THEN 1.0 ELSE 0.0 END)"""
+
+_EXPORT_SQL = """
+    SELECT t.id AS turn_id, t.conversation_id, c.customer_id, t.turn_index, t.role, t.text,
+           t.version, t.adapter, t.sampling, t.latency_ms, t.prompt_tokens, t.completion_tokens, t.created_at,
+           r.thumbs_up, r.thumbs_down, r.mean_stars, k.correction,
+           (x.turn_id IS NOT NULL OR xc.conversation_id IS NOT NULL) AS excluded
+    FROM turns t JOIN conversations c ON c.id = t.conversation_id
+    LEFT JOIN (SELECT turn_id, count(*) FILTER (WHERE thumbs) AS thumbs_up,
+                      count(*) FILTER (WHERE NOT thumbs) AS thumbs_down, avg(stars) AS mean_stars
+               FROM ratings WHERE superseded_at IS NULL GROUP BY turn_id) r ON r.turn_id = t.id
+    LEFT JOIN (SELECT turn_id, arg_max(text, created_at) AS correction FROM corrections GROUP BY turn_id) k
+           ON k.turn_id = t.id
+    LEFT JOIN (SELECT DISTINCT turn_id FROM training_exclusions WHERE turn_id IS NOT NULL) x ON x.turn_id = t.id
+    LEFT JOIN (SELECT DISTINCT conversation_id FROM training_exclusions WHERE turn_id IS NULL) xc
+           ON xc.conversation_id = t.conversation_id
+    WHERE t.created_at >= ? AND t.created_at < ?"""
+
+_FAR_PAST = datetime(1970, 1, 1)
+_FAR_FUTURE = datetime(9999, 1, 1)
+
+
+def _db_time(moment: Optional[datetime], default: datetime) -> datetime:
+    """UTC-naive, as stored in TIMESTAMP columns."""
+    if moment is None:
+        return default
+    return moment.replace(tzinfo=None) if moment.tzinfo is None else moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _utc(moment: Optional[datetime]) -> Optional[datetime]:
+    return None if moment is None else moment.replace(tzinfo=timezone.utc)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class FeedbackStore:
+    """Owns one DuckDB connection to the feedback database; use `FeedbackStore.open(...)` as a context manager."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, read_only: bool) -> None:
+        self._con = con
+        self.read_only = read_only
+
+    @classmethod
+    def open(cls, db_path: Path | str, *, read_only: bool = False, threads: Optional[int] = None) -> "FeedbackStore":
+        """Open (and, read-write, create and migrate) the database; duckdb.IOException if another process holds it.
+
+        `threads` caps DuckDB's worker threads (default: one per core).
+        """
+        if not read_only:
+            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(db_path), read_only=read_only)
+        try:
+            if threads is not None:
+                con.execute(f"SET threads = {max(1, int(threads))}")  # a SET takes no parameters
+            if read_only:
+                missing = pending_migrations(con)
+                if missing:
+                    raise SchemaError(f"{db_path} lacks migrations {', '.join(missing)}; open it read-write once "
+                                      f"(any writer or `ingest` does) to migrate it")
+            else:
+                migrate(con)
+        except BaseException:
+            con.close()
+            raise
+        return cls(con, read_only)
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> "FeedbackStore":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ---- writes -------------------------------------------------------------------------------------------
+
+    def apply_events(self, events: Sequence[FeedbackEvent], journal_offsets: Mapping[str, int] | None = None,
+                     invalid: Sequence[tuple[str, str, str, str]] = ()) -> ApplyResult:
+        """Store a batch in ONE transaction, with the journal offsets it reaches: all of it or none of it.
+
+        Events are validated again; invalid ones and ones whose references are unknown go to
+        `rejected_events` (as do the (kind, id, reason, payload) rows of `invalid`). Ids already stored are
+        skipped, so replaying a batch is a no-op.
+        """
+        self._require_writable()
+        by_kind: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind, *_ in _APPLY_PLAN}
+        rejected_rows = list(invalid)
+        for event in events:
+            kind = KIND_OF.get(type(event), "unknown")
+            try:
+                row = event_to_dict(validate_event(event))
+            except InvalidEvent as exc:
+                rejected_rows.append((kind, str(getattr(event, "id", "")), str(exc), repr(event)[:10_000]))
+                continue
+            by_kind[kind].setdefault(row["id"], row)  # first occurrence wins, like the stored one would
+        stored = rejected = 0
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            for kind, table, select_list, reference_ok, reason in _APPLY_PLAN:
+                if by_kind[kind]:
+                    added, refused = self._apply_kind(kind, table, select_list, reference_ok, reason, by_kind[kind])
+                    stored, rejected = stored + added, rejected + refused
+            rejected += self._record_rejections(rejected_rows)
+            self._record_offsets(journal_offsets or {})
+            self._con.execute("COMMIT")
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        finally:
+            for kind in by_kind:
+                self._con.execute(f"DROP VIEW IF EXISTS incoming_{kind}")
+        total = len(events) + len(invalid)
+        return ApplyResult(stored=stored, duplicates=total - stored - rejected, rejected=rejected)
+
+    def _apply_kind(self, kind: str, table: str, select_list: str, reference_ok: str, reason: str,
+                    rows: dict[str, dict[str, Any]]) -> tuple[int, int]:
+        incoming = f"incoming_{kind}"
+        self._con.register(incoming, _arrow_rows(kind, list(rows.values())))
+        new_only = f"id NOT IN (SELECT id FROM {table})"
+        refused = self._con.execute(
+            f"INSERT INTO rejected_events SELECT ?, id, {reason}, to_json(b)::VARCHAR, ? FROM {incoming} b "
+            f"WHERE {new_only} AND NOT ({reference_ok}) ON CONFLICT DO NOTHING RETURNING event_id",
+            [kind, _now()]).fetchall()
+        added = self._con.execute(f"INSERT INTO {table} SELECT {select_list} FROM {incoming} "
+                                  f"WHERE {new_only} AND {reference_ok} ON CONFLICT DO NOTHING RETURNING id").fetchall()
+        if kind == "rating" and added:
+            self._con.execute(_SUPERSEDE_SQL)
+        return len(added), len(refused)
+
+    def _record_rejections(self, rows: Sequence[tuple[str, str, str, str]]) -> int:
+        count = 0
+        for kind, event_id, reason, payload in rows:
+            count += len(self._con.execute("INSERT INTO rejected_events VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
+                                           "RETURNING event_id", [kind, event_id, reason, payload, _now()]).fetchall())
+        return count
+
+    def _record_offsets(self, journal_offsets: Mapping[str, int]) -> None:
+        for journal, applied_bytes in journal_offsets.items():
+            self._con.execute("INSERT INTO journal_offsets VALUES (?, ?, ?) ON CONFLICT (journal) DO UPDATE "
+                              "SET applied_bytes = excluded.applied_bytes, updated_at = excluded.updated_at",
+                              [journal, applied_bytes, _now()])
+
+    def forget_journals(self, journals: Sequence[str]) -> None:
+        """Drop the offsets of journals whose files were deleted after being applied completely."""
+        self._require_writable()
+        for journal in journals:
+            self._con.execute("DELETE FROM journal_offsets WHERE journal = ?", [journal])
+
+    def purge_customer(self, customer_id: str, actor: str, reason: str) -> PurgeResult:
+        """Delete every conversation of a customer and all that hangs off it; logged in the audit log."""
+        return self._purge("purge_customer", "SELECT id FROM conversations WHERE customer_id = ?", [customer_id],
+                           actor, {"customer_id": customer_id, "reason": reason})
+
+    def purge_older_than(self, days: int, actor: str) -> PurgeResult:
+        """Delete conversations started more than `days` days ago (and old rejected events); logged."""
+        if days < 0:
+            raise FeedbackError(f"days must be zero or more, not {days}")
+        cutoff = _now() - timedelta(days=days)
+        return self._purge("purge_older_than", "SELECT id FROM conversations WHERE started_at < ?", [cutoff],
+                           actor, {"days": days, "cutoff": cutoff.isoformat() + "Z"}, rejected_before=cutoff)
+
+    def _purge(self, action: str, conversations_sql: str, params: list[Any], actor: str, detail: dict[str, Any],
+               rejected_before: Optional[datetime] = None) -> PurgeResult:
+        self._require_writable()
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(f"CREATE TEMP TABLE purge_conversations AS {conversations_sql}", params)
+            con.execute("CREATE TEMP TABLE purge_turns AS SELECT id FROM turns "
+                        "WHERE conversation_id IN (SELECT id FROM purge_conversations)")
+            counts = {}
+            for table, key, victims in (("ratings", "turn_id", "purge_turns"), ("corrections", "turn_id", "purge_turns"),
+                                        ("intent_tags", "conversation_id", "purge_conversations"),
+                                        ("training_exclusions", "conversation_id", "purge_conversations"),
+                                        ("turns", "id", "purge_turns"), ("conversations", "id", "purge_conversations")):
+                counts[table] = len(con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT id FROM {victims}) "
+                                                "RETURNING 1").fetchall())
+            if rejected_before is not None:
+                con.execute("DELETE FROM rejected_events WHERE rejected_at < ?", [rejected_before])
+            result = PurgeResult(conversations=counts["conversations"], turns=counts["turns"],
+                                 ratings=counts["ratings"], corrections=counts["corrections"])
+            self._audit(action, actor, {**detail, **result.__dict__})
+            con.execute("DROP TABLE purge_conversations")
+            con.execute("DROP TABLE purge_turns")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return result
+
+    def _audit(self, action: str, actor: str, detail: dict[str, Any]) -> None:
+        self._con.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?)",
+                          [uuid.uuid4().hex, action, actor, json.dumps(detail, sort_keys=True), _now()])
+
+    def _require_writable(self) -> None:
+        if self.read_only:
+            raise FeedbackError("this feedback store was opened read-only; writes go through FeedbackLog")
+
+    # ---- reads --------------------------------------------------------------------------------------------
+
+    def turns_between(self, start: Optional[datetime] = None, end: Optional[datetime] = None) -> list[TurnWithFeedback]:
+        """Turns created in [start, end), in conversation order, each with its live ratings and corrections."""
+        window = [_db_time(start, _FAR_PAST), _db_time(end, _FAR_FUTURE)]
+        in_window = "SELECT id FROM turns WHERE created_at >= ? AND created_at < ?"
+        ratings = _group(self._rows(f"SELECT * FROM ratings WHERE superseded_at IS NULL AND turn_id IN ({in_window}) "
+                                    "ORDER BY created_at, id", window), RatingRecord, "turn_id")
+        corrections = _group(self._rows(f"SELECT * FROM corrections WHERE turn_id IN ({in_window}) "
+                                        "ORDER BY created_at, id", window), CorrectionRecord, "turn_id")
+        excluded = {row["id"] for row in self._rows(
+            f"SELECT t.id FROM turns t JOIN training_exclusions x ON x.conversation_id = t.conversation_id "
+            f"AND (x.turn_id IS NULL OR x.turn_id = t.id) WHERE t.id IN ({in_window})", window)}
+        intents: dict[str, list[str]] = {}
+        for row in self._rows(f"SELECT DISTINCT t.id, i.intent FROM turns t JOIN intent_tags i "
+                              f"ON i.conversation_id = t.conversation_id AND (i.turn_id IS NULL OR i.turn_id = t.id) "
+                              f"WHERE t.id IN ({in_window}) ORDER BY i.intent", window):
+            intents.setdefault(row["id"], []).append(row["intent"])
+        result = []
+        for row in self._rows("SELECT t.*, c.customer_id FROM turns t JOIN conversations c ON c.id = t.conversation_id "
+                              "WHERE t.created_at >= ? AND t.created_at < ? "
+                              "ORDER BY c.started_at, t.conversation_id, t.turn_index", window):
+            customer_id = row.pop("customer_id")
+            row["sampling"] = json.loads(row["sampling"])
+            turn = _record(TurnRecord, row)
+            result.append(TurnWithFeedback(turn=turn, customer_id=customer_id, ratings=tuple(ratings.get(turn.id, ())),
+                                           corrections=tuple(corrections.get(turn.id, ())),
+                                           intents=tuple(intents.get(turn.id, ())), excluded=turn.id in excluded))
+        return result
+
+    def conversation(self, conversation_id: str) -> Optional[ConversationRecord]:
+        rows = self._rows("SELECT * FROM conversations WHERE id = ?", [conversation_id])
+        return _record(ConversationRecord, rows[0]) if rows else None
+
+    def rating_history(self, turn_id: str) -> list[RatingRecord]:
+        """Every rating of a turn, live and superseded, oldest first."""
+        return [_record(RatingRecord, row) for row in
+                self._rows("SELECT * FROM ratings WHERE turn_id = ? ORDER BY created_at, id", [turn_id])]
+
+    def stats(self) -> FeedbackStats:
+        """Counts, and satisfaction of live ratings per model version and per conversation intent."""
+        counts = self._con.execute(
+            "SELECT (SELECT count(*) FROM conversations), (SELECT count(*) FROM turns), "
+            "(SELECT count(*) FROM ratings WHERE superseded_at IS NULL), (SELECT count(*) FROM corrections), "
+            "(SELECT count(*) FROM rejected_events)").fetchone()
+        per_version = self._con.execute(
+            f"SELECT coalesce(nullif(t.version, ''), c.version) AS key, {_SATISFACTION_COLUMNS} FROM ratings r "
+            "JOIN turns t ON t.id = r.turn_id JOIN conversations c ON c.id = t.conversation_id "
+            "WHERE r.superseded_at IS NULL GROUP BY key ORDER BY key").fetchall()
+        per_intent = self._con.execute(
+            f"SELECT i.intent AS key, {_SATISFACTION_COLUMNS} FROM ratings r JOIN turns t ON t.id = r.turn_id "
+            "JOIN (SELECT DISTINCT conversation_id, intent FROM intent_tags) i ON i.conversation_id = t.conversation_id "
+            "WHERE r.superseded_at IS NULL GROUP BY key ORDER BY key").fetchall()
+        return FeedbackStats(*counts, per_version=tuple(SatisfactionRow(*row) for row in per_version),
+                             per_intent=tuple(SatisfactionRow(*row) for row in per_intent))
+
+    def export_turns_parquet(self, path: Path | str, start: Optional[datetime] = None,
+                             end: Optional[datetime] = None) -> int:
+        """Write turns of [start, end) with their aggregated live feedback to one Parquet file; returns rows."""
+        window = [_db_time(start, _FAR_PAST), _db_time(end, _FAR_FUTURE)]
+        self._con.execute(f"COPY ({_EXPORT_SQL}) TO ? (FORMAT parquet, COMPRESSION zstd)", window + [str(path)])
+        return self._con.execute(f"SELECT count(*) FROM turns WHERE created_at >= ? AND created_at < ?",
+                                 window).fetchone()[0]
+
+    def rejected_events(self, limit: int = 100) -> list[RejectedEvent]:
+        return [_record(RejectedEvent, row) for row in
+                self._rows("SELECT event_id, kind, reason, payload, rejected_at FROM rejected_events "
+                           "ORDER BY rejected_at DESC, event_id LIMIT ?", [limit])]
+
+    def audit_entries(self, limit: int = 100) -> list[AuditEntry]:
+        return [_record(AuditEntry, row) for row in
+                self._rows("SELECT * FROM audit_log ORDER BY created_at DESC LIMIT ?", [limit])]
+
+    def journal_offsets(self) -> dict[str, int]:
+        return dict(self._con.execute("SELECT journal, applied_bytes FROM journal_offsets").fetchall())
+
+    def count(self, kind: str) -> int:
+        """Stored rows of one event kind ('turn', 'rating', ...), superseded ratings included."""
+        tables = {kind: table for kind, table, *_ in _APPLY_PLAN}
+        if kind not in tables:
+            raise FeedbackError(f"unknown event kind {kind!r}; known: {', '.join(tables)}")
+        return self._con.execute(f"SELECT count(*) FROM {tables[kind]}").fetchone()[0]
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cursor = self._con.execute(sql, list(params))
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, values)) for values in cursor.fetchall()]
+
+
+def _record(cls: type, row: dict[str, Any]) -> Any:
+    names = {spec.name for spec in fields(cls)}
+    return cls(**{name: _utc(value) if isinstance(value, datetime) else value
+                  for name, value in row.items() if name in names})
+
+
+def _group(rows: list[dict[str, Any]], cls: type, key: str) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row[key], []).append(_record(cls, row))
+    return grouped
+
+
+_ARROW_TYPES = {"turn_index": pa.int64(), "latency_ms": pa.float64(), "prompt_tokens": pa.int64(),
+                "completion_tokens": pa.int64(), "thumbs": pa.bool_(), "stars": pa.int64(),
+                "started_at": pa.int64(), "created_at": pa.int64(), "superseded_at": pa.int64()}
+
+
+def _arrow_rows(kind: str, rows: list[dict[str, Any]]) -> pa.Table:
+    """Rows of one kind as an Arrow table with fixed column types (so all-NULL columns still type-check)."""
+    names = [name for name in rows[0] if name != "kind"]
+    if kind == "turn":
+        rows = [{**row, "sampling": json.dumps(row["sampling"], sort_keys=True)} for row in rows]
+    schema = pa.schema([(name, _ARROW_TYPES.get(name, pa.string())) for name in names])
+    return pa.Table.from_pylist(rows, schema=schema)
