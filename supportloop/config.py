@@ -88,6 +88,10 @@ class ServeConfig:
 @dataclass(frozen=True)
 class FeedbackConfig:
     db_file: str = option("feedback.duckdb", "Feedback database file, relative to the home directory.")
+    ingest_interval_s: float = option(0.5, "How often journaled feedback is applied to DuckDB (seconds).", minimum=0.05)
+    journal_lanes: int = option(2, "Journal files per writer process (more lanes: fewer waits behind another fsync).", minimum=1, maximum=16)
+    journal_segment_mb: int = option(64, "Size at which a journal file is rotated, in MiB.", minimum=1)
+    reader_timeout_s: float = option(30.0, "How long readers (nightly job, CLI) retry while the database is briefly locked.", minimum=0.0)
 
 
 @dataclass(frozen=True)
