@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from supportloop.errors import SupportloopError
+
 INTENTS = (
     "order_tracking",
     "shipping_delivery",
@@ -73,7 +75,7 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-class CorpusError(Exception):
+class CorpusError(SupportloopError):
     """A corpus or policy file that cannot be used; the message names the file, line or key at fault."""
 
 
