@@ -22,10 +22,10 @@ from supportloop.paths import HomePaths, publish_directory, staging_directory
 
 from retrain.chat_format import render_plain, with_system_prompt
 from retrain.packing import pack_sequences
+from retrain.sft_examples import IGNORE_INDEX
 
 MANIFEST_NAME = "supportloop_manifest.json"
 VALIDATION_CONVERSATIONS = 200
-IGNORE_INDEX = -100  # the label value transformers' loss skips
 
 
 class BaseModelError(SupportloopError):

@@ -20,8 +20,10 @@ import pytest  # noqa: E402
 from supportloop.config import BuiltinModelConfig  # noqa: E402
 
 TINY_SYSTEM_PROMPT = "You are ShopNest support."
+# 200 steps (a few seconds): with fewer, the tiny model's hidden states hardly depend on context, and a
+# LoRA on top of it cannot learn anything beyond a unigram shift (seen with 40 steps).
 TINY_MODEL = BuiltinModelConfig(vocab_size=600, hidden_size=64, num_layers=2, num_heads=2, num_kv_heads=1,
-                                intermediate_size=128, max_position_embeddings=512, train_steps=40,
+                                intermediate_size=128, max_position_embeddings=512, train_steps=200,
                                 batch_size=8, seq_len=128, learning_rate=5e-3, warmup_steps=5, seed=0)
 
 
