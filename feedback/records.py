@@ -168,3 +168,67 @@ class AuditEntry:
     actor: str
     detail: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class AgentRecord:
+    """A support agent who may log in to the console and call the REST API.
+
+    Only hashes are stored: `password_hash` is an Argon2id hash (salt and parameters inside it),
+    `api_token_hash` the SHA-256 of a random token shown once.
+    """
+    id: str
+    name: str
+    password_hash: str
+    api_token_hash: Optional[str] = None
+    disabled: bool = False
+    created_at: datetime = field(default_factory=utc_now)
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    """What the console's review queue shows; empty fields do not filter. Dates are inclusive days (UTC)."""
+    version: str = ""
+    intent: str = ""
+    start: Optional[datetime] = None
+    end: Optional[datetime] = None
+    rating: str = "any"  # see feedback.store.RATING_FILTERS
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One conversation in the review queue: thumbs-down first, then the ones no agent has reviewed yet."""
+    conversation_id: str
+    started_at: datetime
+    version: str
+    intents: str
+    thumbs_down: int
+    thumbs_up: int
+    reviewed: bool
+    first_message: str
+
+
+@dataclass(frozen=True)
+class DailySatisfaction:
+    """Live ratings given on one day to answers of one version."""
+    day: datetime
+    version: str
+    ratings: int
+    satisfaction: Optional[float]
+
+
+@dataclass(frozen=True)
+class DailyVolume:
+    day: datetime
+    conversations: int
+    turns: int
+    ratings: int
+
+
+@dataclass(frozen=True)
+class IntentNegatives:
+    """An intent with its count of negative live ratings (thumbs down or 1-2 stars) among all of them."""
+    intent: str
+    negative: int
+    ratings: int
+    satisfaction: Optional[float]

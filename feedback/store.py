@@ -13,7 +13,7 @@ import uuid
 from dataclasses import fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import duckdb
 import pyarrow as pa
@@ -21,9 +21,10 @@ import pyarrow as pa
 from feedback.codec import KIND_OF, event_to_dict
 from feedback.errors import FeedbackError, InvalidEvent, SchemaError
 from feedback.migrations import migrate, pending_migrations
-from feedback.records import (ApplyResult, AuditEntry, ConversationRecord, CorrectionRecord, FeedbackEvent,
-                              FeedbackStats, PurgeResult, RatingRecord, RejectedEvent, SatisfactionRow, TurnRecord,
-                              TurnWithFeedback)
+from feedback.records import (AgentRecord, ApplyResult, AuditEntry, ConversationRecord, CorrectionRecord,
+                              DailySatisfaction, DailyVolume, FeedbackEvent, FeedbackStats, IntentNegatives,
+                              PurgeResult, QueueItem, RatingRecord, RejectedEvent, ReviewFilter, SatisfactionRow,
+                              TurnRecord, TurnWithFeedback)
 from feedback.validation import validate_event
 
 # Per event kind: target table, the SELECT list that turns an incoming Arrow row into a table row, the
@@ -80,6 +81,57 @@ _EXPORT_SQL = """
     LEFT JOIN (SELECT DISTINCT conversation_id FROM training_exclusions WHERE turn_id IS NULL) xc
            ON xc.conversation_id = t.conversation_id
     WHERE t.created_at >= ? AND t.created_at < ?"""
+
+# One row per conversation with what the review queue sorts and filters on. "Reviewed" means an agent
+# rated or corrected one of its turns; customer thumbs are counted from live ratings only.
+_QUEUE_SQL = """
+    SELECT c.id AS conversation_id, c.started_at, c.version,
+           coalesce((SELECT string_agg(DISTINCT i.intent, ', ') FROM intent_tags i WHERE i.conversation_id = c.id), '')
+               AS intents,
+           count(r.id) FILTER (WHERE r.rater_kind = 'customer' AND NOT r.thumbs) AS thumbs_down,
+           count(r.id) FILTER (WHERE r.rater_kind = 'customer' AND r.thumbs) AS thumbs_up,
+           (count(r.id) FILTER (WHERE r.rater_kind = 'agent') > 0
+            OR EXISTS (SELECT 1 FROM corrections k JOIN turns kt ON kt.id = k.turn_id
+                       WHERE kt.conversation_id = c.id)) AS reviewed,
+           coalesce((SELECT left(u.text, 120) FROM turns u WHERE u.conversation_id = c.id AND u.role = 'user'
+                     ORDER BY u.turn_index LIMIT 1), '') AS first_message,
+           min(r.stars) FILTER (WHERE r.rater_kind = 'agent') AS min_stars,
+           max(r.stars) FILTER (WHERE r.rater_kind = 'agent') AS max_stars
+    FROM conversations c LEFT JOIN turns t ON t.conversation_id = c.id
+    LEFT JOIN ratings r ON r.turn_id = t.id AND r.superseded_at IS NULL
+    GROUP BY c.id, c.started_at, c.version"""
+
+# Rating filters of the review queue: menu label -> condition on a _QUEUE_SQL row.
+RATING_FILTERS = {
+    "any": "true",
+    "thumbs down": "thumbs_down > 0",
+    "thumbs up": "thumbs_up > 0",
+    "no customer rating": "thumbs_down = 0 AND thumbs_up = 0",
+    "unreviewed": "NOT reviewed",
+    "reviewed": "reviewed",
+    "agent stars 1-2": "min_stars <= 2",
+    "agent stars 4-5": "max_stars >= 4",
+}
+
+
+def _queue_conditions(wanted: ReviewFilter) -> tuple[list[str], list[Any]]:
+    if wanted.rating not in RATING_FILTERS:
+        raise FeedbackError(f"unknown rating filter {wanted.rating!r}; known: {', '.join(RATING_FILTERS)}")
+    conditions, params = [RATING_FILTERS[wanted.rating]], []
+    if wanted.version:
+        conditions.append("version = ?")
+        params.append(wanted.version)
+    if wanted.intent:
+        conditions.append("list_contains(string_split(intents, ', '), ?)")
+        params.append(wanted.intent)
+    if wanted.start is not None:
+        conditions.append("started_at >= ?")
+        params.append(_db_time(wanted.start, _FAR_PAST))
+    if wanted.end is not None:
+        conditions.append("started_at < ?")
+        params.append(_db_time(wanted.end, _FAR_FUTURE))
+    return conditions, params
+
 
 _FAR_PAST = datetime(1970, 1, 1)
 _FAR_FUTURE = datetime(9999, 1, 1)
@@ -260,6 +312,53 @@ class FeedbackStore:
         self._con.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?)",
                           [uuid.uuid4().hex, action, actor, json.dumps(detail, sort_keys=True), _now()])
 
+    # ---- agents (admin writes: the CLI holds the file through feedback.ingest.exclusive_store) ------------
+
+    def add_agent(self, agent: AgentRecord, actor: str) -> None:
+        """Insert a new agent; FeedbackError if the name is taken. Logged in the audit log (never the hash)."""
+        self._require_writable()
+        if self.agent_by_name(agent.name) is not None:
+            raise FeedbackError(f"an agent named {agent.name!r} already exists; pick another name "
+                                f"or see `supportloop agents list`")
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            self._con.execute("INSERT INTO agents VALUES (?, ?, ?, ?, ?, ?)",
+                              [agent.id, agent.name, agent.password_hash, agent.api_token_hash, agent.disabled,
+                               _db_time(agent.created_at, _now())])
+            self._audit("agent_add", actor, {"agent_id": agent.id, "name": agent.name})
+            self._con.execute("COMMIT")
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+
+    def update_agent(self, name: str, actor: str, *, disabled: Optional[bool] = None,
+                     api_token_hash: Optional[str] = None) -> AgentRecord:
+        """Disable/enable an agent or replace its API token hash; FeedbackError if there is no such agent."""
+        self._require_writable()
+        agent = self.agent_by_name(name)
+        if agent is None:
+            raise FeedbackError(f"no agent named {name!r}; see `supportloop agents list`")
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            if disabled is not None:
+                self._con.execute("UPDATE agents SET disabled = ? WHERE id = ?", [disabled, agent.id])
+                self._audit("agent_disable" if disabled else "agent_enable", actor, {"agent_id": agent.id, "name": name})
+            if api_token_hash is not None:
+                self._con.execute("UPDATE agents SET api_token_hash = ? WHERE id = ?", [api_token_hash, agent.id])
+                self._audit("agent_token", actor, {"agent_id": agent.id, "name": name})
+            self._con.execute("COMMIT")
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        return self.agent_by_name(name)
+
+    def agents(self) -> list[AgentRecord]:
+        return [_record(AgentRecord, row) for row in self._rows("SELECT * FROM agents ORDER BY name")]
+
+    def agent_by_name(self, name: str) -> Optional[AgentRecord]:
+        rows = self._rows("SELECT * FROM agents WHERE name = ?", [name])
+        return _record(AgentRecord, rows[0]) if rows else None
+
     def _require_writable(self) -> None:
         if self.read_only:
             raise FeedbackError("this feedback store was opened read-only; writes go through FeedbackLog")
@@ -269,23 +368,30 @@ class FeedbackStore:
     def turns_between(self, start: Optional[datetime] = None, end: Optional[datetime] = None) -> list[TurnWithFeedback]:
         """Turns created in [start, end), in conversation order, each with its live ratings and corrections."""
         window = [_db_time(start, _FAR_PAST), _db_time(end, _FAR_FUTURE)]
-        in_window = "SELECT id FROM turns WHERE created_at >= ? AND created_at < ?"
-        ratings = _group(self._rows(f"SELECT * FROM ratings WHERE superseded_at IS NULL AND turn_id IN ({in_window}) "
-                                    "ORDER BY created_at, id", window), RatingRecord, "turn_id")
-        corrections = _group(self._rows(f"SELECT * FROM corrections WHERE turn_id IN ({in_window}) "
-                                        "ORDER BY created_at, id", window), CorrectionRecord, "turn_id")
+        return self._turns_with_feedback("t.created_at >= ? AND t.created_at < ?", window)
+
+    def conversation_turns(self, conversation_id: str) -> list[TurnWithFeedback]:
+        """Every turn of one conversation, in order, with its feedback (the console's conversation view)."""
+        return self._turns_with_feedback("t.conversation_id = ?", [conversation_id])
+
+    def _turns_with_feedback(self, condition: str, params: list[Any]) -> list[TurnWithFeedback]:
+        """Turns matching `condition` (a WHERE clause on alias t with `?` parameters) with their feedback."""
+        selected = f"SELECT t.id FROM turns t WHERE {condition}"
+        ratings = _group(self._rows(f"SELECT * FROM ratings WHERE superseded_at IS NULL AND turn_id IN ({selected}) "
+                                    "ORDER BY created_at, id", params), RatingRecord, "turn_id")
+        corrections = _group(self._rows(f"SELECT * FROM corrections WHERE turn_id IN ({selected}) "
+                                        "ORDER BY created_at, id", params), CorrectionRecord, "turn_id")
         excluded = {row["id"] for row in self._rows(
             f"SELECT t.id FROM turns t JOIN training_exclusions x ON x.conversation_id = t.conversation_id "
-            f"AND (x.turn_id IS NULL OR x.turn_id = t.id) WHERE t.id IN ({in_window})", window)}
+            f"AND (x.turn_id IS NULL OR x.turn_id = t.id) WHERE t.id IN ({selected})", params)}
         intents: dict[str, list[str]] = {}
         for row in self._rows(f"SELECT DISTINCT t.id, i.intent FROM turns t JOIN intent_tags i "
                               f"ON i.conversation_id = t.conversation_id AND (i.turn_id IS NULL OR i.turn_id = t.id) "
-                              f"WHERE t.id IN ({in_window}) ORDER BY i.intent", window):
+                              f"WHERE t.id IN ({selected}) ORDER BY i.intent", params):
             intents.setdefault(row["id"], []).append(row["intent"])
         result = []
         for row in self._rows("SELECT t.*, c.customer_id FROM turns t JOIN conversations c ON c.id = t.conversation_id "
-                              "WHERE t.created_at >= ? AND t.created_at < ? "
-                              "ORDER BY c.started_at, t.conversation_id, t.turn_index", window):
+                              f"WHERE {condition} ORDER BY c.started_at, t.conversation_id, t.turn_index", params):
             customer_id = row.pop("customer_id")
             row["sampling"] = json.loads(row["sampling"])
             turn = _record(TurnRecord, row)
@@ -293,6 +399,13 @@ class FeedbackStore:
                                            corrections=tuple(corrections.get(turn.id, ())),
                                            intents=tuple(intents.get(turn.id, ())), excluded=turn.id in excluded))
         return result
+
+    def turn(self, turn_id: str) -> Optional[TurnRecord]:
+        rows = self._rows("SELECT * FROM turns WHERE id = ?", [turn_id])
+        if not rows:
+            return None
+        rows[0]["sampling"] = json.loads(rows[0]["sampling"])
+        return _record(TurnRecord, rows[0])
 
     def conversation(self, conversation_id: str) -> Optional[ConversationRecord]:
         rows = self._rows("SELECT * FROM conversations WHERE id = ?", [conversation_id])
@@ -321,12 +434,69 @@ class FeedbackStore:
                              per_intent=tuple(SatisfactionRow(*row) for row in per_intent))
 
     def export_turns_parquet(self, path: Path | str, start: Optional[datetime] = None,
-                             end: Optional[datetime] = None) -> int:
-        """Write turns of [start, end) with their aggregated live feedback to one Parquet file; returns rows."""
+                             end: Optional[datetime] = None,
+                             text_filter: Optional[Callable[[str], str]] = None) -> int:
+        """Write turns of [start, end) with their aggregated live feedback to one Parquet file; returns rows.
+
+        `text_filter` (e.g. feedback.pii.scrub_pii) is applied to every turn text and correction.
+        """
         window = [_db_time(start, _FAR_PAST), _db_time(end, _FAR_FUTURE)]
-        self._con.execute(f"COPY ({_EXPORT_SQL}) TO ? (FORMAT parquet, COMPRESSION zstd)", window + [str(path)])
+        sql = _EXPORT_SQL
+        if text_filter is not None:
+            self._con.create_function("export_text_filter", text_filter, ["VARCHAR"], "VARCHAR",
+                                      null_handling="special")
+            sql = (sql.replace("t.role, t.text,", "t.role, export_text_filter(t.text) AS text,")
+                      .replace("k.correction,", "export_text_filter(k.correction) AS correction,"))
+        self._con.execute(f"COPY ({sql}) TO ? (FORMAT parquet, COMPRESSION zstd)", window + [str(path)])
         return self._con.execute(f"SELECT count(*) FROM turns WHERE created_at >= ? AND created_at < ?",
                                  window).fetchone()[0]
+
+    def review_queue(self, wanted: ReviewFilter, limit: int = 200) -> list[QueueItem]:
+        """Conversations for agents to review: thumbs-down first, then unreviewed, then newest first."""
+        conditions, params = _queue_conditions(wanted)
+        rows = self._con.execute(f"""
+            WITH per_conversation AS ({_QUEUE_SQL})
+            SELECT conversation_id, started_at, version, intents, thumbs_down, thumbs_up, reviewed, first_message
+            FROM per_conversation WHERE {' AND '.join(conditions) or 'true'}
+            ORDER BY thumbs_down > 0 DESC, reviewed, started_at DESC, conversation_id LIMIT ?""",
+                                 params + [limit]).fetchall()
+        return [QueueItem(row[0], _utc(row[1]), *row[2:]) for row in rows]
+
+    def filter_choices(self) -> tuple[list[str], list[str]]:
+        """The versions and intents that occur, for the console's filter menus."""
+        versions = [row[0] for row in self._con.execute("SELECT DISTINCT version FROM conversations ORDER BY 1").fetchall()]
+        intents = [row[0] for row in self._con.execute("SELECT DISTINCT intent FROM intent_tags ORDER BY 1").fetchall()]
+        return versions, intents
+
+    def satisfaction_by_day(self, days: int = 90) -> list[DailySatisfaction]:
+        rows = self._con.execute(
+            "SELECT date_trunc('day', r.created_at) AS day, coalesce(nullif(t.version, ''), c.version) AS version, "
+            f"count(*), avg(CASE WHEN {_SATISFIED} THEN 1.0 ELSE 0.0 END) FROM ratings r "
+            "JOIN turns t ON t.id = r.turn_id JOIN conversations c ON c.id = t.conversation_id "
+            "WHERE r.superseded_at IS NULL AND r.created_at >= ? GROUP BY ALL ORDER BY day, version",
+            [_now() - timedelta(days=days)]).fetchall()
+        return [DailySatisfaction(_utc(row[0]), *row[1:]) for row in rows]
+
+    def volume_by_day(self, days: int = 90) -> list[DailyVolume]:
+        since = _now() - timedelta(days=days)
+        rows = self._con.execute(
+            "WITH c AS (SELECT date_trunc('day', started_at) AS day, count(*) AS n FROM conversations "
+            "           WHERE started_at >= ? GROUP BY 1), "
+            "t AS (SELECT date_trunc('day', created_at) AS day, count(*) AS n FROM turns WHERE created_at >= ? GROUP BY 1), "
+            "r AS (SELECT date_trunc('day', created_at) AS day, count(*) AS n FROM ratings WHERE created_at >= ? GROUP BY 1) "
+            "SELECT day, coalesce(c.n, 0), coalesce(t.n, 0), coalesce(r.n, 0) "
+            "FROM c FULL JOIN t USING (day) FULL JOIN r USING (day) ORDER BY day", [since, since, since]).fetchall()
+        return [DailyVolume(_utc(row[0]), *row[1:]) for row in rows]
+
+    def most_negative_intents(self, limit: int = 10) -> list[IntentNegatives]:
+        """Intents ordered by their count of negative live ratings (thumbs down or 1-2 stars)."""
+        rows = self._con.execute(
+            "SELECT i.intent, count(*) FILTER (WHERE NOT r.thumbs OR r.stars <= 2) AS negative, count(*), "
+            f"avg(CASE WHEN {_SATISFIED} THEN 1.0 ELSE 0.0 END) FROM ratings r JOIN turns t ON t.id = r.turn_id "
+            "JOIN (SELECT DISTINCT conversation_id, intent FROM intent_tags) i ON i.conversation_id = t.conversation_id "
+            "WHERE r.superseded_at IS NULL GROUP BY i.intent HAVING negative > 0 ORDER BY negative DESC, i.intent "
+            "LIMIT ?", [limit]).fetchall()
+        return [IntentNegatives(*row) for row in rows]
 
     def rejected_events(self, limit: int = 100) -> list[RejectedEvent]:
         return [_record(RejectedEvent, row) for row in

@@ -37,3 +37,14 @@ def start_worker():
         if process.poll() is None:
             process.kill()
         process.wait()
+
+
+@pytest.fixture(scope="session")
+def running_app(tmp_path_factory):
+    """One real app (FastAPI + agents' console + REST API under uvicorn) for all console and API tests;
+    starting it costs seconds (Gradio), so tests share it and leave it as they found it."""
+    from tests.feedback.webapp import start_app
+
+    running, stop = start_app(tmp_path_factory.mktemp("app-home"))
+    yield running
+    stop()
