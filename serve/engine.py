@@ -99,6 +99,20 @@ def build_engine_launch(config: ServeConfig, model: str, device: str, *, served_
     return EngineLaunch(argv=tuple(argv), env=env, url=f"http://{ENGINE_HOST}:{config.engine_port}")
 
 
+def _terminate_with_parent() -> None:
+    """In the engine's child process (Linux): get SIGTERM when the thread that started it dies, even by kill -9.
+
+    Without it a crashed or double-signalled app leaves an orphan engine holding its port, RAM or GPU.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: rely on stop()
+
+
 def port_is_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -125,7 +139,8 @@ class EngineProcess:
         with open(self.log_file, "ab") as log:
             # A new session, so stopping the engine also stops the worker processes it spawns.
             self._process = subprocess.Popen(self.launch.argv, env={**os.environ, **self.launch.env},
-                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                             preexec_fn=_terminate_with_parent)
 
     def wait_ready(self, timeout_s: float) -> None:
         """Block until the server answers /v1/models, or raise EngineError with the end of its log."""
@@ -149,6 +164,9 @@ class EngineProcess:
 
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
+
+    def exit_code(self) -> int | None:
+        return None if self._process is None else self._process.poll()
 
     def stop(self, grace_s: float = 15.0) -> None:
         if self._process is None or self._process.poll() is not None:

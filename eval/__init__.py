@@ -1,0 +1,1 @@
+"""eval: judging candidate versions and releasing them through the registry."""

@@ -1,0 +1,250 @@
+"""The customer chat without the UI: conversations, streaming answers from vLLM, turn logging and ratings.
+
+One `CustomerSession` per browser session (kept in `gr.State`, so it lives on the server and no request can
+name another customer's conversation). `ChatService` holds the shared dependencies and is what the Gradio
+handlers call; it never raises anything but `InputRejected` (a polite message for the customer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Optional
+
+import openai
+
+from feedback.records import ConversationRecord, TurnRecord, utc_now
+from serve.chat_client import SamplingParams
+from serve.context import TokenCounter, trim_to_window
+from serve.guards import CustomerLimits, InputRejected, clean_message
+from serve.metrics import ServeMetrics
+from serve.versions import AdapterLoadError, VersionRouter
+from supportloop.config import ServeConfig
+
+log = logging.getLogger(__name__)
+
+RESTARTING = "The assistant is restarting, please retry in a moment."
+BUSY = "Please wait until the current answer is finished."
+
+
+@dataclass(frozen=True)
+class Customer:
+    session_id: str
+    address: str
+
+
+@dataclass
+class Conversation:
+    id: str
+    version: str
+    adapter: str
+    messages: list[dict] = field(default_factory=list)  # what the customer sees, oldest first
+    turn_ids: list[Optional[str]] = field(default_factory=list)  # parallel to messages
+    next_turn_index: int = 0
+    unlogged: list = field(default_factory=list)  # feedback events not yet written (one fsync per exchange)
+
+
+@dataclass
+class CustomerSession:
+    conversation: Optional[Conversation] = None
+    busy: bool = False
+
+
+class ChatService:
+    """Everything a chat turn needs, shared by all sessions (no per-customer data lives here)."""
+
+    def __init__(self, config: ServeConfig, router: VersionRouter, feedback, count_tokens: TokenCounter,
+                 metrics: ServeMetrics, engine_status: Callable[[], str], new_id: Callable[[], str]):
+        self.config = config
+        self.router = router
+        self.feedback = feedback
+        self.count_tokens = count_tokens
+        self.metrics = metrics
+        self.engine_status = engine_status
+        self.new_id = new_id
+        self.sampling = SamplingParams.from_config(config)
+        self.limits = CustomerLimits(config.messages_per_minute, config.messages_per_minute_per_address,
+                                     config.ratings_per_minute)
+        self.client = openai.AsyncOpenAI(base_url=f"{router.engine_url}/v1", api_key=config.engine_api_key or "unused",
+                                         timeout=120, max_retries=2)  # retries connection drops (stale keep-alives)
+        self.last_feedback_error = ""
+
+    # ---- feedback logging: never blocks or breaks a chat --------------------------------------------
+    async def _record(self, method: str, *args, **kwargs) -> None:
+        try:
+            await asyncio.to_thread(getattr(self.feedback, method), *args, **kwargs)
+        except Exception as exc:  # the customer keeps chatting; the failure is visible in logs and /healthz
+            self.last_feedback_error = f"{type(exc).__name__}: {exc}"
+            log.error("could not record %s in the feedback store: %s", method, exc)
+
+    async def _flush(self, conversation: Optional[Conversation]) -> None:
+        """Write the conversation's pending events together: the question and its answer share one fsync."""
+        if conversation is not None and conversation.unlogged:
+            events, conversation.unlogged = conversation.unlogged, []
+            await self._record("log_many", events)
+
+    # ---- chat -----------------------------------------------------------------------------------------
+    async def send(self, session: CustomerSession, text: object, customer: Customer) -> AsyncIterator[list[dict]]:
+        """Stream the visible conversation while the answer to `text` is generated."""
+        message = self._admit(session, text, customer)
+        conversation = session.conversation or await self._start(session, customer)
+        session.busy = True
+        try:
+            self._add_turn(conversation, "user", message)
+            async for visible in self._answer(conversation):
+                yield visible
+        finally:
+            await self._flush(conversation)
+            session.busy = False
+
+    async def regenerate(self, session: CustomerSession, customer: Customer) -> AsyncIterator[list[dict]]:
+        """Answer the last customer message again; the new answer replaces the old one on screen."""
+        conversation = session.conversation
+        if conversation is None or not conversation.messages or session.busy:
+            raise InputRejected("There is no answer to regenerate yet." if not session.busy else BUSY)
+        self.limits.check_message(customer.session_id, customer.address, time.monotonic())
+        if conversation.messages[-1]["role"] == "assistant":
+            conversation.messages.pop()
+            conversation.turn_ids.pop()
+        session.busy = True
+        try:
+            async for visible in self._answer(conversation):
+                yield visible
+        finally:
+            await self._flush(conversation)
+            session.busy = False
+
+    def new_conversation(self, session: CustomerSession) -> None:
+        if session.busy:
+            raise InputRejected(BUSY)
+        session.conversation = None
+
+    def _admit(self, session: CustomerSession, text: object, customer: Customer) -> str:
+        try:
+            if session.busy:
+                raise InputRejected(BUSY)
+            self.limits.check_message(customer.session_id, customer.address, time.monotonic())
+            return clean_message(text, self.config.max_message_chars)
+        except InputRejected:
+            self.metrics.errors.labels("rejected_input").inc()
+            raise
+
+    async def _start(self, session: CustomerSession, customer: Customer) -> Conversation:
+        conversation_id = self.new_id()
+        version, adapter = self.router.route(conversation_id)
+        conversation = Conversation(id=conversation_id, version=version, adapter=adapter)
+        session.conversation = conversation
+        self.metrics.conversations.labels(version).inc()
+        conversation.unlogged.append(ConversationRecord(id=conversation_id, customer_id=customer.session_id,
+                                                        version=version, adapter=adapter, started_at=utc_now()))
+        return conversation
+
+    def _add_turn(self, conversation: Conversation, role: str, text: str, **details) -> str:
+        turn_id = self.new_id()
+        conversation.unlogged.append(TurnRecord(
+            id=turn_id, conversation_id=conversation.id, turn_index=conversation.next_turn_index, role=role,
+            text=text, version=conversation.version, adapter=conversation.adapter, created_at=utc_now(), **details))
+        conversation.next_turn_index += 1
+        conversation.messages.append({"role": role, "content": text})
+        conversation.turn_ids.append(turn_id if role == "assistant" else None)
+        return turn_id
+
+    async def _answer(self, conversation: Conversation) -> AsyncIterator[list[dict]]:
+        budget = self.config.max_model_len - self.sampling.max_tokens
+        try:
+            prompt = await asyncio.to_thread(trim_to_window, self.config.system_prompt, conversation.messages,
+                                             self.count_tokens, budget)
+        except InputRejected:
+            # The message cannot be answered at all: take it off the screen (it stays logged) so the
+            # customer can send a shorter one and the conversation reads naturally.
+            conversation.messages.pop()
+            conversation.turn_ids.pop()
+            self.metrics.errors.labels("too_long").inc()
+            raise
+        self.metrics.requests.labels(conversation.version).inc()
+        model = await self._model_for(conversation)
+        started = time.perf_counter()
+        text, usage, first_at = "", None, None
+        try:
+            stream = await self.client.chat.completions.create(
+                model=model, messages=prompt, stream=True, stream_options={"include_usage": True},
+                temperature=self.sampling.temperature, top_p=self.sampling.top_p, max_tokens=self.sampling.max_tokens)
+            shown_at = 0.0
+            async for chunk in stream:
+                usage = chunk.usage or usage
+                if chunk.choices and chunk.choices[0].delta.content:
+                    first_at = first_at or time.perf_counter()
+                    text += chunk.choices[0].delta.content
+                    # Every screen update costs the UI a serialization and a message; a few per second read as
+                    # smooth streaming and leave the CPU to the engine.
+                    if time.perf_counter() - shown_at >= self.config.stream_interval_s:
+                        shown_at = time.perf_counter()
+                        yield conversation.messages + [{"role": "assistant", "content": text}]
+        except openai.APIError as exc:
+            raise self._engine_problem(exc, conversation) from None
+        latency = time.perf_counter() - started
+        self._observe(conversation.version, latency, first_at and first_at - started, usage)
+        self._add_turn(conversation, "assistant", text.strip() or "…", sampling=self._sampling_dict(),
+                             latency_ms=round(latency * 1000, 2),
+                             prompt_tokens=usage.prompt_tokens if usage else None,
+                             completion_tokens=usage.completion_tokens if usage else None)
+        yield list(conversation.messages)
+
+    async def _model_for(self, conversation: Conversation) -> str:
+        try:
+            return await asyncio.to_thread(self.router.ensure_loaded, conversation.version)
+        except AdapterLoadError as exc:
+            self.metrics.errors.labels("adapter").inc()
+            log.error("conversation %s: %s", conversation.id, exc)
+            raise InputRejected(RESTARTING if self.engine_status() != "ready" else
+                                "The assistant is temporarily unavailable. Please retry in a moment.") from None
+
+    def _engine_problem(self, exc: openai.APIError, conversation: Conversation) -> InputRejected:
+        """A vLLM error as a message for the customer; the details go to the log."""
+        log.warning("engine error for conversation %s (%s): %s", conversation.id, conversation.adapter, exc)
+        if isinstance(exc, (openai.APIConnectionError, openai.InternalServerError)):
+            self.metrics.errors.labels("engine_down").inc()
+            return InputRejected(RESTARTING)
+        if isinstance(exc, openai.NotFoundError):  # the adapter vanished (engine restarted): load it again next time
+            self.metrics.errors.labels("adapter").inc()
+            self.router.forget_loaded()
+            return InputRejected(RESTARTING)
+        if isinstance(exc, openai.BadRequestError) and "context" in str(exc).lower():
+            self.metrics.errors.labels("too_long").inc()
+            return InputRejected("This conversation has become too long for me. Please start a new conversation.")
+        self.metrics.errors.labels("engine").inc()
+        return InputRejected("Sorry, I could not answer that just now. Please try again.")
+
+    def _observe(self, version: str, latency: float, first_token: Optional[float], usage) -> None:
+        self.metrics.latency.labels(version).observe(latency)
+        if first_token is not None:
+            self.metrics.first_token.labels(version).observe(first_token)
+        if usage is not None:
+            self.metrics.tokens.labels(version, "prompt").inc(usage.prompt_tokens)
+            self.metrics.tokens.labels(version, "completion").inc(usage.completion_tokens)
+
+    def _sampling_dict(self) -> dict:
+        return {"temperature": self.sampling.temperature, "top_p": self.sampling.top_p,
+                "max_tokens": self.sampling.max_tokens}
+
+    # ---- ratings --------------------------------------------------------------------------------------
+    async def rate(self, session: CustomerSession, index: object, thumbs_up: bool, comment: str,
+                   customer: Customer) -> str:
+        """Record the customer's thumbs on answer `index` of their own conversation; return a thank-you."""
+        conversation = session.conversation
+        if not isinstance(index, (int, float)) or isinstance(index, bool):
+            raise InputRejected("Please choose one of the answers to rate.")
+        position = int(index)
+        if conversation is None or not 0 <= position < len(conversation.turn_ids) \
+                or conversation.turn_ids[position] is None:
+            raise InputRejected("You can only rate the assistant's answers in your own conversation.")
+        self.limits.check_rating(customer.session_id, customer.address, time.monotonic())
+        comment = clean_message(comment, 2000) if isinstance(comment, str) and comment.strip() else ""
+        await self._flush(conversation)  # the rated turn is stored before its rating
+        await self._record("log_rating", conversation.turn_ids[position], "customer", customer.session_id,
+                           thumbs=bool(thumbs_up), comment=comment)
+        self.metrics.ratings.labels(conversation.version, "up" if thumbs_up else "down").inc()
+        return "Thank you for your feedback!"

@@ -1,0 +1,94 @@
+"""The customer chat page (Gradio Blocks): a thin layer that turns UI events into `ChatService` calls.
+
+Per-customer state lives only in `gr.State` (server side, per browser session); handlers get their
+dependencies from `build_chat_ui`'s arguments, never from module globals. Endpoint names for
+`gradio_client` are documented in serve/API.md.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from serve.chat import ChatService, Customer, CustomerSession
+from serve.guards import InputRejected
+
+TITLE = "ShopNest support"
+
+
+def customer_of(request: gr.Request | None) -> Customer:
+    session = getattr(request, "session_hash", None) or "anonymous"
+    client = getattr(request, "client", None)
+    return Customer(session_id=session, address=getattr(client, "host", None) or "unknown")
+
+
+def _session(state: CustomerSession | None) -> CustomerSession:
+    return state if isinstance(state, CustomerSession) else CustomerSession()
+
+
+def build_chat_ui(service: ChatService) -> gr.Blocks:
+    config = service.config
+
+    async def chat(message, state, request: gr.Request):
+        session = _session(state)
+        try:
+            yield session.conversation.messages if session.conversation else [], session, ""
+            async for visible in service.send(session, message, customer_of(request)):
+                yield visible, session, ""
+        except InputRejected as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+
+    async def regenerate(state, request: gr.Request):
+        session = _session(state)
+        try:
+            async for visible in service.regenerate(session, customer_of(request)):
+                yield visible, session
+        except InputRejected as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+
+    def new_conversation(state):
+        session = _session(state)
+        try:
+            service.new_conversation(session)
+        except InputRejected as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        return [], session, "", ""
+
+    async def rate(answer_index, thumbs_up, comment, state, request: gr.Request):
+        session = _session(state)
+        try:
+            return await service.rate(session, answer_index, bool(thumbs_up), comment or "", customer_of(request))
+        except InputRejected as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+
+    async def like(state, comment, request: gr.Request, data: gr.LikeData):
+        if data.liked not in (True, False):  # un-liking keeps the last rating live
+            return gr.skip()
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        return await rate(index, data.liked, comment, state, request)
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as blocks:
+        gr.Markdown(f"## {TITLE}\nAsk about orders, shipping, returns, payments or your account.")
+        state = gr.State(None)
+        chatbot = gr.Chatbot(label="Conversation", height=460, feedback_options=("Like", "Dislike"))
+        message = gr.Textbox(label="Your message", placeholder="Type your question and press Enter",
+                             max_lines=8, autofocus=True)
+        with gr.Row():
+            send_button = gr.Button("Send", variant="primary")
+            regenerate_button = gr.Button("Regenerate answer")
+            new_button = gr.Button("New conversation")
+        comment = gr.Textbox(label="Optional comment, sent with your next thumbs up or down", max_lines=3)
+        thanks = gr.Markdown()
+        rate_index = gr.Number(visible=False, precision=0)
+        rate_up = gr.Checkbox(visible=False)
+
+        chat_options = dict(concurrency_limit=config.chat_concurrency, concurrency_id="chat")
+        message.submit(chat, [message, state], [chatbot, state, message], api_name="chat", **chat_options)
+        send_button.click(chat, [message, state], [chatbot, state, message], api_visibility="private",
+                          **chat_options)
+        regenerate_button.click(regenerate, [state], [chatbot, state], api_name="regenerate", **chat_options)
+        new_button.click(new_conversation, [state], [chatbot, state, message, thanks], api_name="new_conversation")
+        chatbot.like(like, [state, comment], [thanks], api_visibility="private")
+        # A twin of the like event that gradio_client can call (LikeData cannot be sent from a client).
+        rate_up.change(rate, [rate_index, rate_up, comment, state], [thanks], api_name="rate")
+    blocks.queue(max_size=config.queue_max_size, default_concurrency_limit=config.chat_concurrency)
+    return blocks

