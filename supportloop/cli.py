@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from supportloop import __version__
+from supportloop import __version__, commands_feedback, commands_serve
 from supportloop.config import SupportloopConfig, config_as_dict, config_reference, load_config
 from supportloop.errors import SupportloopError
 
@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask = _command(base_sub, "ask", run_base_ask, "start vLLM on the base model and answer questions",
                    'supportloop base ask "How long do I have to return an item?"')
     ask.add_argument("questions", nargs="+", metavar="QUESTION")
+    commands_serve.register(commands, _command)
+    commands_feedback.register(commands, _command)
     return parser
 
 

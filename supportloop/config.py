@@ -83,6 +83,16 @@ class ServeConfig:
     temperature: float = option(0.0, "Sampling temperature of answers (0 = greedy).", minimum=0.0, maximum=2.0)
     top_p: float = option(1.0, "Nucleus sampling share.", minimum=0.0, maximum=1.0)
     max_tokens: int = option(160, "Longest answer in tokens.", minimum=1)
+    chat_concurrency: int = option(64, "Chat answers generated at once (vLLM batches them); more wait in the queue.", minimum=1)
+    queue_max_size: int = option(256, "Chat requests that may wait in the queue; beyond it customers are told the service is full.", minimum=1)
+    max_message_chars: int = option(4000, "Longest customer message in characters; longer ones are refused politely.", minimum=1)
+    messages_per_minute: int = option(20, "Messages one customer session may send per minute.", minimum=1)
+    messages_per_minute_per_address: int = option(120, "Messages all sessions of one client address may send per minute.", minimum=1)
+    ratings_per_minute: int = option(30, "Ratings one customer session (and 4x that per client address) may give per minute.", minimum=1)
+    registry_poll_s: float = option(0.5, "How often the registry aliases are checked for a promotion or rollback (seconds).", minimum=0.05, maximum=2.0)
+    adapter_idle_unload_s: float = option(900.0, "Seconds without a turn after which a version no longer routed is unloaded from the engine.", minimum=0.0)
+    stream_interval_s: float = option(0.1, "Shortest time between two screen updates of a streaming answer (fewer updates: less CPU per answer).", minimum=0.0, maximum=2.0)
+    engine_restart_max_delay_s: float = option(30.0, "Longest wait between restarts of a vLLM engine that keeps dying (backoff doubles up to it).", minimum=0.5)
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,10 @@ class FeedbackConfig:
     journal_lanes: int = option(2, "Journal files per writer process (more lanes: fewer waits behind another fsync).", minimum=1, maximum=16)
     journal_segment_mb: int = option(64, "Size at which a journal file is rotated, in MiB.", minimum=1)
     reader_timeout_s: float = option(30.0, "How long readers (nightly job, CLI) retry while the database is briefly locked.", minimum=0.0)
+    session_ttl_minutes: int = option(480, "How long an agent's console login lasts before they must log in again (minutes).", minimum=1, maximum=7 * 24 * 60)
+    session_secret: str = option("", "Key that signs agents' console session cookies (secret; 32+ random characters). Empty: a random key per app process, so logins end when the app restarts and several app processes do not share them.", secret_env="SUPPORTLOOP_SESSION_SECRET")
+    agent_cache_s: float = option(5.0, "How long the app caches the agent list; a disabled agent or a replaced API token stops working within this time.", minimum=0.0, maximum=300.0)
+    cookie_secure: bool = option(False, "Mark the console session cookie Secure (set true when the app is served over HTTPS).")
 
 
 @dataclass(frozen=True)
@@ -102,6 +116,18 @@ class RetrainConfig:
     target_modules: tuple[str, ...] = option(
         ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"),
         "Module names LoRA attaches to.")
+    learning_rate: float = option(2e-3, "Peak learning rate of adapter training.", minimum=0.0)
+    lr_scheduler: str = option("cosine", "Learning-rate schedule after warm-up.", choices=("cosine", "linear", "constant"))
+    warmup_steps: int = option(10, "Linear warm-up steps.", minimum=0)
+    weight_decay: float = option(0.0, "AdamW weight decay.", minimum=0.0)
+    batch_size: int = option(16, "Examples per device step.", minimum=1)
+    gradient_accumulation: int = option(1, "Steps whose gradients are summed before an optimizer step.", minimum=1)
+    epochs: float = option(3.0, "Passes over the training set (ignored when max_steps > 0).", minimum=0.0)
+    max_steps: int = option(0, "Optimizer steps; 0 means run `epochs` epochs.", minimum=0)
+    max_length: int = option(512, "Longest training example in tokens; longer ones are dropped and counted.", minimum=16)
+    eval_steps: int = option(20, "Validation loss every this many optimizer steps.", minimum=1)
+    early_stopping_patience: int = option(3, "Stop after this many validations without improvement; 0 disables.", minimum=0)
+    precision: str = option("auto", "'auto' is bf16 on GPUs that support it and fp32 on CPU.", choices=("auto", "fp32", "bf16"))
     seed: int = option(0, "Seed of dataset shuffling and adapter initialisation.", minimum=0)
 
 
