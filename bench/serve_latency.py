@@ -32,6 +32,8 @@ os.environ.update(HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", VLLM_NO_
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.serve.adapters import make_adapter  # noqa: E402  (the same adapters the version tests use)
+
 SYSTEM_PROMPT = "You are ShopNest support."
 QUESTIONS = ["Where is my order?", "How long do refunds take?", "Can I change my address?",
              "Do you ship to Canada?", "My payment failed, what now?", "How do I reset my password?"]
@@ -61,22 +63,6 @@ def build_tiny_model(directory: Path) -> Path:
     build_base_model(corpus.conversations, config, SYSTEM_PROMPT, directory / "model", corpus.sha256,
                      show_progress=False)
     return directory / "model"
-
-
-def make_adapter(model_dir: Path, out_dir: Path, seed: int) -> Path:
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    torch.manual_seed(seed)
-    model = get_peft_model(AutoModelForCausalLM.from_pretrained(model_dir),
-                           LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM"))
-    with torch.no_grad():
-        for name, parameter in model.named_parameters():
-            if "lora_B" in name:
-                parameter.normal_(0, 0.5)
-    model.save_pretrained(out_dir)
-    return out_dir
 
 
 # ---- the two ways of chatting -------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from supportloop.errors import SupportloopError
+from supportloop.paths import sync_directory
 
 VERSION_PATTERN = re.compile(r"^v(\d{4,})$")
 ADAPTER_FILES = ("adapter_config.json",)
@@ -132,12 +133,6 @@ def _locked(root: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def write_json_atomically(path: Path, data: Any) -> None:
@@ -152,7 +147,7 @@ def write_json_atomically(path: Path, data: Any) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    sync_directory(path.parent)
 
 
 def register_version(root: Path, adapter_dir: Path, manifest: Mapping[str, Any]) -> str:
@@ -173,7 +168,7 @@ def register_version(root: Path, adapter_dir: Path, manifest: Mapping[str, Any])
                          "registered_at": datetime.now(timezone.utc).isoformat()}
         (staging / "manifest.json").write_text(json.dumps(full_manifest, indent=2, sort_keys=True, default=str))
         os.replace(staging, version_dir(root, version))
-        _fsync_dir(versions_dir(root))
+        sync_directory(versions_dir(root))
     return version
 
 

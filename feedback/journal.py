@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Optional
 
 from feedback.errors import JournalError
+from supportloop.paths import sync_directory
 
 SEGMENT_SUFFIX = ".jsonl"
 DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
@@ -32,13 +33,6 @@ DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
 PREALLOCATE_BYTES = 4 * 1024 * 1024
 
 
-def _sync_directory(directory: Path) -> None:
-    """Make a new directory entry durable (the file's own fsync does not cover its name)."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class JournalWriter:
@@ -164,7 +158,7 @@ class JournalWriter:
         fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
         os.rename(staging, self.journal_dir / name)
-        _sync_directory(self.journal_dir)
+        sync_directory(self.journal_dir)
         self._fd, self._size, self._allocated, self.segment_path = fd, 0, 0, self.journal_dir / name
 
     def _close_segment(self) -> None:

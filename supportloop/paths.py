@@ -71,6 +71,16 @@ def publish_directory(staging: Path, final: Path) -> None:
     if final.exists():
         raise FileExistsError(f"{final} already exists")
     os.replace(staging, final)
+    sync_directory(final.parent)
+
+
+def sync_directory(directory: Path) -> None:
+    """Make a rename or new entry in `directory` durable (a file's own fsync does not cover its name)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def staging_directory(final: Path) -> Path:

@@ -9,25 +9,9 @@ from gradio_client import Client
 
 from eval.registry import promote, register_version, rollback
 from feedback.reader import open_reader
+from tests.serve.adapters import make_adapter
 
 pytestmark = pytest.mark.slow
-
-
-def make_adapter(model_dir, out_dir, seed: int):
-    """A rank-8 LoRA adapter with non-zero B weights, so it changes the model's answers."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    torch.manual_seed(seed)
-    model = get_peft_model(AutoModelForCausalLM.from_pretrained(model_dir),
-                           LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM"))
-    with torch.no_grad():
-        for name, parameter in model.named_parameters():
-            if "lora_B" in name:
-                parameter.normal_(0, 0.5)
-    model.save_pretrained(out_dir)
-    return out_dir
 
 
 def wait_for_routing(app, production, timeout_s=2.5):
