@@ -161,8 +161,8 @@ def register_version(root: Path, adapter_dir: Path, manifest: Mapping[str, Any])
         used = [p.name.split(".")[1] for p in versions_dir(root).glob(".v*.staging*")]  # ids of crashed writers
         version = next_version(list_versions(root) + [v for v in used if VERSION_PATTERN.match(v)])
         staging = Path(tempfile.mkdtemp(prefix=f".{version}.staging-", dir=versions_dir(root)))
-        for item in adapter_dir.iterdir():
-            if item.is_file():
+        for item in adapter_dir.iterdir():  # the adapter only (peft also writes a README model card)
+            if item.is_file() and (item.name in ADAPTER_FILES or item.name.startswith("adapter_model.")):
                 shutil.copy2(item, staging / item.name)
         full_manifest = {**manifest, "version": version,
                          "registered_at": datetime.now(timezone.utc).isoformat()}
@@ -195,6 +195,13 @@ def plan_rollback(current: Aliases) -> Aliases:
     return Aliases(production=current.previous, canary=None, previous=None)
 
 
+def plan_rollback_to(current: Aliases, version: str) -> Aliases:
+    """Pure: put an older `version` back in production (dropping any canary); production becomes `previous`."""
+    if current.production == version:
+        raise RegistryError(f"{version} is already in production")
+    return Aliases(production=version, canary=None, previous=current.production)
+
+
 def _change_aliases(root: Path, plan, *, actor: str, reason: str, action: str) -> Aliases:
     if not actor or not reason:
         raise RegistryError("every alias change needs an actor and a reason (they go into history.jsonl)")
@@ -222,9 +229,42 @@ def promote(root: Path, version: str, *, canary_share: Optional[float] = None, a
                            actor=actor, reason=reason, action="canary" if canary_share is not None else "promote")
 
 
-def rollback(root: Path, *, actor: str, reason: str) -> Aliases:
-    """Drop the canary, or return production to the previous version; atomic and logged."""
-    return _change_aliases(root, plan_rollback, actor=actor, reason=reason, action="rollback")
+def rollback(root: Path, *, actor: str, reason: str, to: Optional[str] = None) -> Aliases:
+    """Drop the canary, or return production to the previous version (or to `to`); atomic and logged."""
+    if to is None:
+        return _change_aliases(root, plan_rollback, actor=actor, reason=reason, action="rollback")
+    if to != BASE:
+        read_manifest(root, to)
+    target = None if to == BASE else to
+    return _change_aliases(root, lambda current: plan_rollback_to(current, target), actor=actor, reason=reason,
+                           action="rollback")
+
+
+def evaluation_file(root: Path, version: str) -> Path:
+    return Path(root) / "evaluations" / f"{version}.json"
+
+
+def record_evaluation(root: Path, version: str, evaluation: Mapping[str, Any], *, actor: str) -> None:
+    """Store the gate's decision and its numbers with the version (version directories stay immutable, so they
+    live beside them), and log a rejection in the history, where alias changes are logged."""
+    read_manifest(root, version)
+    with _locked(root):
+        evaluation_file(root, version).parent.mkdir(parents=True, exist_ok=True)
+        write_json_atomically(evaluation_file(root, version), dict(evaluation))
+        if evaluation.get("verdict") == "reject":
+            current = read_aliases(root).to_json()
+            entry = {"at": datetime.now(timezone.utc).isoformat(), "actor": actor, "action": "reject",
+                     "version": version, "reason": "; ".join(evaluation.get("reasons", [])) or "rejected by the gate",
+                     "from": current, "to": current}
+            with open(history_file(root), "a") as handle:
+                handle.write(json.dumps(entry, sort_keys=True) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+
+
+def read_evaluation(root: Path, version: str) -> Optional[dict[str, Any]]:
+    path = evaluation_file(root, version)
+    return json.loads(path.read_text()) if path.is_file() else None
 
 
 def read_history(root: Path) -> list[dict[str, Any]]:

@@ -68,3 +68,16 @@ def scrub_pii(text: str) -> str:
     text = _CARD.sub(_replace_card, text)
     text = _EMAIL.sub("[EMAIL]", text)
     return _PHONE.sub(_replace_phone, text)
+
+
+_PLACEHOLDER = re.compile(r"\[(IBAN|CARD|EMAIL|PHONE|ADDRESS|NAME)\]")
+
+
+def scrub_with_counts(text: str):
+    """`scrub_pii(text)` and a Counter of the placeholders it added per kind (for the dataset report)."""
+    from collections import Counter
+
+    scrubbed = scrub_pii(text)
+    counts = Counter(_PLACEHOLDER.findall(scrubbed))
+    counts.subtract(Counter(_PLACEHOLDER.findall(text or "")))
+    return scrubbed, +counts

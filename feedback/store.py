@@ -82,6 +82,34 @@ _EXPORT_SQL = """
            ON xc.conversation_id = t.conversation_id
     WHERE t.created_at >= ? AND t.created_at < ?"""
 
+# One row per turn with what the dataset rules of retrain/ need, customers' and agents' live ratings
+# apart (agent judgement overrides customer judgement there). Columnar (Arrow) because it reads every turn.
+_TRAINING_SQL = """
+    SELECT t.id AS turn_id, t.conversation_id, c.customer_id, t.turn_index, t.role, t.text, t.version,
+           t.completion_tokens, json_extract(t.sampling, '$.max_tokens')::BIGINT AS max_tokens,
+           coalesce(r.customer_up, 0) AS customer_up, coalesce(r.customer_down, 0) AS customer_down,
+           coalesce(r.agent_up, 0) AS agent_up, coalesce(r.agent_down, 0) AS agent_down, r.agent_stars,
+           k.correction, (x.turn_id IS NOT NULL OR xc.conversation_id IS NOT NULL) AS excluded,
+           coalesce(it.intents, ci.intents, []) AS intents
+    FROM turns t JOIN conversations c ON c.id = t.conversation_id
+    LEFT JOIN (SELECT turn_id,
+                      count(*) FILTER (WHERE rater_kind = 'customer' AND thumbs) AS customer_up,
+                      count(*) FILTER (WHERE rater_kind = 'customer' AND NOT thumbs) AS customer_down,
+                      count(*) FILTER (WHERE rater_kind = 'agent' AND thumbs) AS agent_up,
+                      count(*) FILTER (WHERE rater_kind = 'agent' AND NOT thumbs) AS agent_down,
+                      avg(stars) FILTER (WHERE rater_kind = 'agent') AS agent_stars
+               FROM ratings WHERE superseded_at IS NULL GROUP BY turn_id) r ON r.turn_id = t.id
+    LEFT JOIN (SELECT turn_id, arg_max(text, created_at) AS correction FROM corrections GROUP BY turn_id) k
+           ON k.turn_id = t.id
+    LEFT JOIN (SELECT DISTINCT turn_id FROM training_exclusions WHERE turn_id IS NOT NULL) x ON x.turn_id = t.id
+    LEFT JOIN (SELECT DISTINCT conversation_id FROM training_exclusions WHERE turn_id IS NULL) xc
+           ON xc.conversation_id = t.conversation_id
+    LEFT JOIN (SELECT turn_id, list(DISTINCT intent ORDER BY intent) AS intents FROM intent_tags
+               WHERE turn_id IS NOT NULL GROUP BY turn_id) it ON it.turn_id = t.id
+    LEFT JOIN (SELECT conversation_id, list(DISTINCT intent ORDER BY intent) AS intents FROM intent_tags
+               WHERE turn_id IS NULL GROUP BY conversation_id) ci ON ci.conversation_id = t.conversation_id
+    ORDER BY c.started_at, t.conversation_id, t.turn_index"""
+
 # One row per conversation with what the review queue sorts and filters on. "Reviewed" means an agent
 # rated or corrected one of its turns; customer thumbs are counted from live ratings only.
 _QUEUE_SQL = """
@@ -450,6 +478,30 @@ class FeedbackStore:
         self._con.execute(f"COPY ({sql}) TO ? (FORMAT parquet, COMPRESSION zstd)", window + [str(path)])
         return self._con.execute(f"SELECT count(*) FROM turns WHERE created_at >= ? AND created_at < ?",
                                  window).fetchone()[0]
+
+    def training_turns(self) -> pa.Table:
+        """Every turn, in conversation order, with its live ratings split by rater kind, newest correction,
+        exclusion flag and intents (turn tags, else conversation tags): the raw material of the dataset build."""
+        return self._con.sql(_TRAINING_SQL).to_arrow_table()
+
+    def snapshot_counts(self) -> dict[str, int]:
+        """Row counts that identify what a reader saw (recorded with every dataset)."""
+        tables = ("conversations", "turns", "ratings", "corrections", "intent_tags", "training_exclusions")
+        row = self._con.execute("SELECT " + ", ".join(f"(SELECT count(*) FROM {table})" for table in tables)).fetchone()
+        return dict(zip(tables, row))
+
+    def version_ratings(self, since: Optional[datetime] = None,
+                        until: Optional[datetime] = None) -> dict[str, tuple[int, int]]:
+        """Per version: (satisfied, rated) live ratings of its answers given in [since, until) (customers' thumbs
+        and agents' stars alike; satisfied = thumbs up or 4-5 stars). What the canary monitor compares. A turn
+        logged without a version (an external tool's) counts for its conversation's version, as on the dashboard."""
+        rows = self._con.execute(
+            "SELECT coalesce(nullif(t.version, ''), c.version) AS version, "
+            f"count(*) FILTER (WHERE {_SATISFIED}), count(*) FROM ratings r "
+            "JOIN turns t ON t.id = r.turn_id JOIN conversations c ON c.id = t.conversation_id "
+            "WHERE r.superseded_at IS NULL AND r.created_at >= ? AND r.created_at < ? GROUP BY ALL",
+            [_db_time(since, _FAR_PAST), _db_time(until, _FAR_FUTURE)]).fetchall()
+        return {version: (int(good), int(total)) for version, good, total in rows}
 
     def review_queue(self, wanted: ReviewFilter, limit: int = 200) -> list[QueueItem]:
         """Conversations for agents to review: thumbs-down first, then unreviewed, then newest first."""

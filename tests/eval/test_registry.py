@@ -121,3 +121,60 @@ def test_a_writer_killed_mid_write_leaves_consistent_aliases(tmp_path):
         last = read_history(root)[-1]
         assert aliases.to_json() in (last["to"], last["from"])
         assert aliases.production in ("v0001", "v0002")
+
+
+def test_rollback_to_a_named_version_or_the_base(tmp_path):
+    from eval.registry import BASE
+
+    root = tmp_path / "registry"
+    for marker in "abc":
+        register_version(root, fake_adapter(tmp_path / marker, marker), {})
+    promote(root, "v0001", actor="a", reason="r")
+    promote(root, "v0002", actor="a", reason="r")
+    promote(root, "v0003", canary_share=0.1, actor="a", reason="r")
+    assert rollback(root, to="v0001", actor="bob", reason="v0002 and v0003 both bad") == Aliases(
+        production="v0001", previous="v0002")
+    assert rollback(root, to=BASE, actor="bob", reason="back to the base model") == Aliases(previous="v0001")
+    with pytest.raises(RegistryError, match="does not exist"):
+        rollback(root, to="v0042", actor="bob", reason="typo")
+    assert read_history(root)[-1]["reason"] == "back to the base model"
+
+
+def test_evaluations_are_stored_beside_versions_and_rejections_are_logged(tmp_path):
+    from eval.registry import read_evaluation, record_evaluation
+
+    root = tmp_path / "registry"
+    register_version(root, fake_adapter(tmp_path / "a"), {})
+    assert read_evaluation(root, "v0001") is None
+    record_evaluation(root, "v0001", {"verdict": "reject", "reasons": ["ROUGE-L worse by 0.04"]}, actor="nightly")
+    assert read_evaluation(root, "v0001")["reasons"] == ["ROUGE-L worse by 0.04"]
+    (entry,) = read_history(root)
+    assert (entry["action"], entry["version"], entry["reason"]) == ("reject", "v0001", "ROUGE-L worse by 0.04")
+    assert read_aliases(root) == Aliases()
+    with pytest.raises(RegistryError, match="does not exist"):
+        record_evaluation(root, "v0009", {"verdict": "promote"}, actor="nightly")
+
+
+def test_registry_commands(tmp_path, monkeypatch, capsys):
+    from supportloop.cli import main
+
+    monkeypatch.setenv("SUPPORTLOOP_HOME", str(tmp_path))
+    root = tmp_path / "registry"
+    register_version(root, fake_adapter(tmp_path / "a", "a"), {"training": {"best_validation_loss": 0.41}})
+    register_version(root, fake_adapter(tmp_path / "b", "b"), {})
+    assert main(["registry", "promote", "v0001", "--reason", "first"]) == 0
+    assert main(["registry", "promote", "v0002", "--canary", "0.2"]) == 0
+    assert main(["registry", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "production: v0001" in out and "canary: v0002 (20%)" in out and "0.4100" in out
+    assert main(["registry", "rollback", "--reason", "canary unhappy"]) == 0
+    assert main(["registry", "history"]) == 0
+    out = capsys.readouterr().out
+    assert "rollback" in out and "canary unhappy" in out and "cli" in out
+    assert main(["registry", "show", "v0001"]) == 0
+    assert '"best_validation_loss": 0.41' in capsys.readouterr().out
+    assert main(["registry", "promote", "v0007"]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["registry", "rollback"]) == 0  # production back to the previous (the base model)
+    assert main(["registry", "rollback"]) == 1  # and nothing left to roll back
+    assert "nothing to roll back" in capsys.readouterr().err

@@ -1,0 +1,226 @@
+"""The dataset build: snapshot the feedback store, apply the rules, clean, split, balance, write.
+
+    snapshot = read_snapshot(db_file)                     # read-only, while the app keeps writing
+    dataset = build_dataset(snapshot.turns, golden, ...)  # pure: rules → cleaning → split → balance
+    directory = write_dataset(dataset, snapshot, runs)    # content-addressed, written whole or not at all
+
+A dataset directory holds `train.jsonl`, `validation.jsonl` and `test.jsonl` (one `{"messages": [...]}`
+example per line, the OpenAI fine-tuning format plus id, intent, source and weight), `preference_pairs.jsonl`
+(chosen/rejected, TRL's conversational DPO format) and `kto.jsonl` (prompt/completion/label, TRL's KTO
+format), both with each record's split, and `dataset.json` + `report.md` saying what every step did.
+Its name is the hash of its content, so a rerun on unchanged feedback finds the same dataset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from supportloop.config import RetrainConfig
+from supportloop.errors import SupportloopError
+from supportloop.paths import publish_directory, staging_directory
+
+from retrain.cleaning import clean_examples, normalize_text
+from retrain.dataset_rules import Example, FeedbackTurn, RuleSettings, apply_rules
+from retrain.splitting import SPLITS, balance_intents, split_examples, split_of, verify_no_golden
+
+DATASET_FILE = "dataset.json"
+PREFERENCE_FILE = "preference_pairs.jsonl"
+KTO_FILE = "kto.jsonl"
+
+
+class NothingToTrain(SupportloopError):
+    """Too little usable feedback to train on: not a failure, and nothing is registered."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    snapshot_id: str
+    taken_at: str
+    counts: dict
+    turns: tuple[FeedbackTurn, ...]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    splits: dict          # split name -> list[Example]
+    pairs: tuple          # PreferencePair, scrubbed
+    labels: tuple         # BinaryLabel, scrubbed
+    report: dict
+
+    @property
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        for name in SPLITS:
+            for example in self.splits[name]:
+                digest.update(json.dumps([name, example.to_json()], sort_keys=True).encode())
+        return digest.hexdigest()
+
+
+def read_snapshot(db_file: Path, reader_timeout_s: float) -> Snapshot:
+    """Everything acknowledged so far (journals applied first), read in one read-only session."""
+    from feedback.reader import open_reader
+
+    with open_reader(db_file, timeout_s=reader_timeout_s, ingest_first=True) as store:
+        table = store.training_turns()
+        counts = store.snapshot_counts()
+        offsets = store.journal_offsets()
+    taken_at = datetime.now(timezone.utc)
+    identity = hashlib.sha256(json.dumps([counts, sorted(offsets.items())]).encode()).hexdigest()[:10]
+    return Snapshot(snapshot_id=f"snap-{taken_at:%Y%m%dT%H%M%SZ}-{identity}", taken_at=taken_at.isoformat(),
+                    counts=counts, turns=tuple(feedback_turns(table)))
+
+
+def feedback_turns(table) -> list[FeedbackTurn]:
+    """Arrow rows of `FeedbackStore.training_turns` as FeedbackTurn objects (column-wise: fast for millions)."""
+    columns = {name: table.column(name).to_pylist() for name in table.column_names}
+    names = [name for name in FeedbackTurn.__slots__ if name in columns]
+    result = []
+    for values in zip(*(columns[name] for name in names)):
+        row = dict(zip(names, values))
+        row["intents"] = tuple(row.get("intents") or ())
+        row["excluded"] = bool(row["excluded"])
+        row["text"] = row["text"] or ""
+        result.append(FeedbackTurn(**row))
+    return result
+
+
+def build_dataset(turns: Sequence[FeedbackTurn], golden_questions: Sequence[str], config: RetrainConfig,
+                  scrub: Callable, progress: Optional[Callable[[str], None]] = None) -> Dataset:
+    """Rules → cleaning → split → balance (training split only) → the golden check; pure apart from `progress`."""
+    note = progress or (lambda message: None)
+    started = time.monotonic()
+    outcome = apply_rules(turns, RuleSettings.from_config(config))
+    note(f"rules: {len(outcome.examples)} examples, {len(outcome.pairs)} preference pairs, "
+         f"{len(outcome.labels)} good/bad labels from {len(turns)} turns")
+    cleaned, cleaning = clean_examples(outcome.examples, scrub, golden_questions, config.near_duplicate_threshold,
+                                       progress=lambda step: note(f"cleaning: {step}"))
+    splits = split_examples(cleaned, config.validation_share, config.test_share)
+    splits["train"], balance = balance_intents(splits["train"], config.max_intent_share)
+    verify_no_golden(splits["train"] + splits["validation"], golden_questions)
+    note(f"split: " + ", ".join(f"{name} {len(splits[name])}" for name in SPLITS))
+    pairs = tuple(replace(pair, prompt=_clean_messages(pair.prompt, scrub), chosen=_clean(pair.chosen, scrub),
+                          rejected=_clean(pair.rejected, scrub)) for pair in outcome.pairs)
+    labels = tuple(replace(label, prompt=_clean_messages(label.prompt, scrub),
+                           completion=_clean(label.completion, scrub)) for label in outcome.labels)
+    report = {"turns": len(turns), "rules": outcome.counts,
+              "sources": _count(cleaned, lambda e: e.source), "cleaning": cleaning.to_json(),
+              "balance": balance.to_json(),
+              "splits": {name: len(splits[name]) for name in SPLITS},
+              "split_by_intent": {name: _count(splits[name], lambda e: e.intent) for name in SPLITS},
+              "preference_pairs": len(pairs), "kto_labels": len(labels),
+              "kto_good": sum(label.label for label in labels), "seconds": round(time.monotonic() - started, 2)}
+    return Dataset(splits=splits, pairs=pairs, labels=labels, report=report)
+
+
+def _clean(text: str, scrub: Callable) -> str:
+    return scrub(normalize_text(text))[0]
+
+
+def _clean_messages(messages, scrub: Callable) -> tuple[dict, ...]:
+    return tuple({**message, "content": _clean(message["content"], scrub)} for message in messages)
+
+
+def _count(examples, key) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for example in examples:
+        counts[key(example)] = counts.get(key(example), 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def require_enough(dataset: Dataset, minimum: int) -> None:
+    usable = len(dataset.splits["train"])
+    if usable < minimum:
+        raise NothingToTrain(f"nothing to train: {usable} usable training examples, fewer than retrain.min_examples="
+                             f"{minimum} (corrections, agent ratings ≥ 4 stars and customer thumbs-up count)")
+
+
+def write_dataset(dataset: Dataset, snapshot: Snapshot, datasets_dir: Path, config: RetrainConfig) -> Path:
+    """Write the dataset under `datasets_dir/<hash>`; an existing directory of the same hash is reused."""
+    directory = datasets_dir / dataset.sha256[:16]
+    if (directory / DATASET_FILE).is_file():
+        return directory
+    datasets_dir.mkdir(parents=True, exist_ok=True)
+    staging = staging_directory(directory)
+    try:
+        hashes = {}
+        for name in SPLITS:
+            hashes[f"{name}.jsonl"] = _write_jsonl(staging / f"{name}.jsonl",
+                                                  [e.to_json() for e in dataset.splits[name]])
+        hashes[PREFERENCE_FILE] = _write_jsonl(staging / PREFERENCE_FILE, [
+            {**pair.to_json(), "split": split_of(pair.conversation_id, config.validation_share, config.test_share)}
+            for pair in dataset.pairs])
+        hashes[KTO_FILE] = _write_jsonl(staging / KTO_FILE, [
+            {**label.to_json(), "split": split_of(label.conversation_id, config.validation_share, config.test_share)}
+            for label in dataset.labels])
+        description = {"dataset_sha256": dataset.sha256, "snapshot_id": snapshot.snapshot_id,
+                       "snapshot_taken_at": snapshot.taken_at, "snapshot_counts": snapshot.counts,
+                       "file_sha256": hashes, "report": dataset.report, "rules": _rule_config(config)}
+        (staging / DATASET_FILE).write_text(json.dumps(description, indent=2, sort_keys=True))
+        (staging / "report.md").write_text(render_report(description))
+        publish_directory(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return directory
+
+
+def _rule_config(config: RetrainConfig) -> dict:
+    keys = ("min_examples", "min_agent_stars", "correction_weight", "agent_rated_weight", "customer_thumbs_weight",
+            "max_examples_per_customer", "max_intent_share", "validation_share", "test_share",
+            "near_duplicate_threshold", "scrub_pii")
+    return {key: getattr(config, key) for key in keys}
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> str:
+    payload = "".join(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in rows).encode()
+    path.write_bytes(payload)
+    return hashlib.sha256(payload).hexdigest()
+
+
+def read_split(directory: Path, name: str) -> list[Example]:
+    examples = []
+    with open(directory / f"{name}.jsonl", encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            examples.append(Example(example_id=row["id"], conversation_id=row["conversation_id"], customer_id="",
+                                    intent=row["intent"], source=row["source"], weight=row["weight"],
+                                    messages=tuple(row["messages"])))
+    return examples
+
+
+def read_description(directory: Path) -> dict:
+    return json.loads((directory / DATASET_FILE).read_text())
+
+
+def render_report(description: dict) -> str:
+    """The dataset report in Markdown: what came in, what each rule and cleaning step did, what went out."""
+    report = description["report"]
+    lines = [f"# Dataset {description['dataset_sha256'][:16]}", "",
+             f"Snapshot `{description['snapshot_id']}` taken {description['snapshot_taken_at']}: "
+             + ", ".join(f"{count} {table}" for table, count in description["snapshot_counts"].items()), "",
+             "## Rules (assistant turns)", "", "| outcome | turns |", "|---|---:|"]
+    lines += [f"| {name} | {count} |" for name, count in sorted(report["rules"].items())]
+    cleaning = report["cleaning"]
+    lines += ["", "## Cleaning", "", f"{cleaning['examples_in']} examples in, {cleaning['examples_out']} out; "
+              f"{cleaning['normalized_texts']} texts normalized.", "", "| step | removed |", "|---|---:|"]
+    lines += [f"| {name} | {count} |" for name, count in cleaning["removed"].items()]
+    lines += ["", "PII replaced: " + (", ".join(f"{kind} {count}" for kind, count in cleaning["pii_replaced"].items())
+                                     or "none"), "", "## Intents in the training split", "",
+              f"{report['balance']['note']}.", "", "| intent | before | after |", "|---|---:|---:|"]
+    before, after = report["balance"]["before"], report["balance"]["after"]
+    lines += [f"| {intent} | {before[intent]} | {after.get(intent, 0)} |" for intent in sorted(before)]
+    lines += ["", "## Splits", "", "| intent | " + " | ".join(SPLITS) + " |", "|---|" + "---:|" * len(SPLITS)]
+    intents = sorted({intent for split in report["split_by_intent"].values() for intent in split})
+    lines += [f"| {intent} | " + " | ".join(str(report["split_by_intent"][name].get(intent, 0)) for name in SPLITS)
+              + " |" for intent in intents]
+    lines += [f"| **all** | " + " | ".join(str(report["splits"][name]) for name in SPLITS) + " |", "",
+              f"Preference pairs: {report['preference_pairs']}; KTO labels: {report['kto_labels']} "
+              f"({report['kto_good']} good).", ""]
+    return "\n".join(lines)

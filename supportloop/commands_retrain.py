@@ -1,0 +1,85 @@
+"""The `supportloop retrain ...` commands: build the dataset (and report), or build it and train a candidate.
+
+Both work while the app is serving (the feedback store is read through `open_reader`). Exit codes:
+0 done, 3 nothing to train (too little usable feedback: not a failure, nothing registered), 1 error.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from supportloop.config import SupportloopConfig
+from supportloop.paths import HomePaths
+
+EXIT_OK = 0
+EXIT_NOTHING_TO_TRAIN = 3
+
+
+def register(subparsers, add_command) -> None:
+    retrain = add_command(subparsers, "retrain", None, "build the training dataset from feedback and train a candidate",
+                          "supportloop retrain train")
+    retrain_sub = retrain.add_subparsers(title="retrain commands", metavar="ACTION")
+    add_command(retrain_sub, "dataset", run_retrain_dataset,
+                "snapshot the feedback, apply the dataset rules, clean, split, and write the dataset and its report",
+                "supportloop retrain dataset")
+    train = add_command(retrain_sub, "train", run_retrain_train,
+                        "build the dataset, train a LoRA adapter on it and register it as a candidate version",
+                        "supportloop retrain train --quiet")
+    train.add_argument("--quiet", action="store_true", help="no progress bar (logs and cron)")
+
+
+def golden_questions(config: SupportloopConfig) -> list[str]:
+    """Every customer message of the corpus's golden evaluation set: never trained on."""
+    from supportloop.base import current_corpus
+
+    return [message["content"] for conversation in current_corpus(config).conversations
+            if conversation.split == "golden" for message in conversation.messages if message["role"] == "user"]
+
+
+def prepare_dataset(config: SupportloopConfig, announce=print) -> tuple[Path, dict]:
+    """Snapshot → dataset directory (reused when the content is unchanged); returns it and its description."""
+    from feedback.pii import scrub_with_counts
+    from retrain.dataset import build_dataset, read_description, read_snapshot, write_dataset
+
+    paths = HomePaths.from_config(config)
+    paths.ensure_writable()
+    snapshot = read_snapshot(paths.feedback_db, config.feedback.reader_timeout_s)
+    announce(f"snapshot {snapshot.snapshot_id}: " + ", ".join(f"{n} {t}" for t, n in snapshot.counts.items()))
+    scrub = scrub_with_counts if config.retrain.scrub_pii else (lambda text: (text, {}))
+    dataset = build_dataset(snapshot.turns, golden_questions(config), config.retrain, scrub,
+                            progress=lambda message: announce(f"  {message}"))
+    directory = write_dataset(dataset, snapshot, paths.runs / "datasets", config.retrain)
+    return directory, read_description(directory)
+
+
+def run_retrain_dataset(args: argparse.Namespace, config: SupportloopConfig) -> int:
+    directory, description = prepare_dataset(config)
+    splits = description["report"]["splits"]
+    print(f"dataset {directory}: " + ", ".join(f"{name} {count}" for name, count in splits.items()))
+    print(f"report: {directory / 'report.md'}")
+    if splits["train"] < config.retrain.min_examples:
+        print(f"nothing to train: {splits['train']} training examples, fewer than retrain.min_examples="
+              f"{config.retrain.min_examples}")
+        return EXIT_NOTHING_TO_TRAIN
+    return EXIT_OK
+
+
+def run_retrain_train(args: argparse.Namespace, config: SupportloopConfig) -> int:
+    from retrain.candidate import train_candidate
+    from retrain.dataset import NothingToTrain
+    from supportloop.base import current_base_model
+
+    paths = HomePaths.from_config(config)
+    try:
+        directory, description = prepare_dataset(config)
+        if description["report"]["splits"]["train"] < config.retrain.min_examples:
+            raise NothingToTrain(f"nothing to train: {description['report']['splits']['train']} training examples, "
+                                 f"fewer than retrain.min_examples={config.retrain.min_examples}")
+        candidate = train_candidate(config, directory, current_base_model(config).name_or_path, paths.runs,
+                                    paths.registry, show_progress=not args.quiet)
+    except NothingToTrain as exc:
+        print(str(exc))
+        return EXIT_NOTHING_TO_TRAIN
+    print(f"candidate {candidate.version}" + (" (already registered)" if candidate.reused else ""))
+    return EXIT_OK

@@ -1,0 +1,33 @@
+"""`supportloop retrain dataset|train` from the command line: exit codes, output, files."""
+
+import pytest
+
+from feedback.log import FeedbackLog
+from supportloop.cli import main
+from supportloop.commands_retrain import EXIT_NOTHING_TO_TRAIN
+from tests.retrain.feedback_history import record_feedback
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("SUPPORTLOOP_HOME", str(tmp_path))
+    monkeypatch.setenv("SUPPORTLOOP__CORPUS__CONVERSATIONS", "400")
+    monkeypatch.setenv("SUPPORTLOOP__RETRAIN__MIN_EXAMPLES", "5")
+    return tmp_path
+
+
+def test_dataset_command_writes_dataset_and_report(home, tiny_corpus, capsys):
+    with FeedbackLog(home, ingest_interval_s=None) as log:
+        record_feedback(log, [c for c in tiny_corpus.conversations if c.split == "simulator"])
+    assert main(["retrain", "dataset"]) == 0
+    out = capsys.readouterr().out
+    assert "snapshot snap-" in out and "report:" in out
+    (directory,) = (home / "runs" / "datasets").iterdir()
+    assert (directory / "report.md").is_file() and (directory / "train.jsonl").stat().st_size > 0
+
+
+@pytest.mark.parametrize("command", [["retrain", "dataset"], ["retrain", "train", "--quiet"]])
+def test_empty_store_is_nothing_to_train_with_its_own_exit_code(home, command, capsys):
+    assert main(command) == EXIT_NOTHING_TO_TRAIN
+    assert "nothing to train" in capsys.readouterr().out
+    assert not (home / "registry" / "versions").exists()
