@@ -135,7 +135,7 @@ def _guards(examples_by_id: dict[str, EvalExample], pairs, policy: GatePolicy) -
         for pair in pairs:
             groups.setdefault(getattr(examples_by_id[pair[0].example_id], key), []).append(pair)
         for group, members in sorted(groups.items()):
-            if len(_paired_values(members, metric)[0]) >= MIN_GROUP_EXAMPLES:
+            if group and len(_paired_values(members, metric)[0]) >= MIN_GROUP_EXAMPLES:  # "": not labelled
                 guards.append(_drop_guard(f"{key} {group} {metric}", members, metric, policy.intent_floor_tolerance))
     return [guard for guard in guards if guard is not None]
 

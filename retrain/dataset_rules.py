@@ -8,7 +8,8 @@ The rules, in order of authority (an agent's judgement overrides a customer's):
      "good" label; mean ≤ 2 (or an agent's thumbs down) → a "bad" label only, never a target.
   4. Only when no agent judged the answer: customer thumbs up (more ups than downs) → supervised example
      with the lower `customer_thumbs_weight`, at most `max_examples_per_customer` per customer (one eager
-     voter must not steer the model); thumbs down → a "bad" label only.
+     voter must not steer the model); thumbs down → a "bad" label only. An answer an agent rated bad or
+     corrected anywhere is not trusted in any other conversation either, whatever customers said.
 The prompt of an example is the conversation up to that turn as the customer saw it (earlier answers as
 written, so later questions still make sense). Everything here is a pure function of `FeedbackTurn`s.
 """
@@ -190,9 +191,23 @@ def apply_rules(turns: Iterable[FeedbackTurn], settings: RuleSettings) -> RuleOu
                                 examples, pairs, labels, counts)
             if turn.role in ("user", "assistant"):
                 context.append({"role": turn.role, "content": turn.text})
+    examples, counts["agent_rejected_answer"] = drop_answers_agents_rejected(examples, labels)
     capped, over_cap = cap_per_customer(examples, settings.max_examples_per_customer)
     counts["customer_cap"] = over_cap
     return RuleOutcome(tuple(capped), tuple(pairs), tuple(labels), dict(counts))
+
+
+def _answer_key(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def drop_answers_agents_rejected(examples: list[Example], labels: list[BinaryLabel]) -> tuple[list[Example], int]:
+    """Agent judgement overrides customers' for the same answer anywhere: once an agent rated an answer bad or
+    corrected it, customer thumbs-up on identical copies of it are not trusted (a planted answer that many
+    accounts upvote is stopped by one agent's review)."""
+    rejected = {_answer_key(label.completion) for label in labels if label.source == "agent" and not label.label}
+    kept = [e for e in examples if e.source != "customer_thumbs" or _answer_key(e.target) not in rejected]
+    return kept, len(examples) - len(kept)
 
 
 def _judge_into(turn: FeedbackTurn, prompt: tuple[dict, ...], intent: str, settings: RuleSettings,
