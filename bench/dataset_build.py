@@ -1,6 +1,6 @@
-"""Benchmark: the nightly dataset build (snapshot read + rules + cleaning + split) on 100k to 1M feedback events.
+"""Benchmark: the nightly dataset build (snapshot read + rules + cleaning + split) on 10k to 1M feedback events.
 
-    .venv/bin/python bench/dataset_build.py                 # 100k, 300k, 1M events
+    .venv/bin/python bench/dataset_build.py                 # 10k, 100k, 300k, 1M events
     .venv/bin/python bench/dataset_build.py --events 50000  # one size
 
 Feedback is written through the real FeedbackLog (journals, then DuckDB) as the app would: conversations with
@@ -109,7 +109,7 @@ def measure(events: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, nargs="*", default=[100_000, 300_000, 1_000_000])
+    parser.add_argument("--events", type=int, nargs="*", default=[10_000, 100_000, 300_000, 1_000_000])
     args = parser.parse_args()
     baseline = None
     print(f"{'events':>10} {'read s':>8} {'build s':>8} {'total s':>8} {'s/100k':>7} {'vs smallest':>11} {'examples':>9}")

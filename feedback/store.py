@@ -108,6 +108,9 @@ _TRAINING_SQL = """
                WHERE turn_id IS NOT NULL GROUP BY turn_id) it ON it.turn_id = t.id
     LEFT JOIN (SELECT conversation_id, list(DISTINCT intent ORDER BY intent) AS intents FROM intent_tags
                WHERE turn_id IS NULL GROUP BY conversation_id) ci ON ci.conversation_id = t.conversation_id
+    -- only conversations with a rating or a correction can yield an example: skip the rest before Python sees them
+    WHERE t.conversation_id IN (SELECT f.conversation_id FROM turns f
+                                WHERE f.id IN (SELECT turn_id FROM ratings UNION ALL SELECT turn_id FROM corrections))
     ORDER BY c.started_at, t.conversation_id, t.turn_index"""
 
 # One row per conversation with what the review queue sorts and filters on. "Reviewed" means an agent
@@ -480,8 +483,9 @@ class FeedbackStore:
                                  window).fetchone()[0]
 
     def training_turns(self) -> pa.Table:
-        """Every turn, in conversation order, with its live ratings split by rater kind, newest correction,
-        exclusion flag and intents (turn tags, else conversation tags): the raw material of the dataset build."""
+        """Every turn of every conversation with feedback, in conversation order, with its live ratings split by
+        rater kind, newest correction, exclusion flag and intents (turn tags, else conversation tags): the raw
+        material of the dataset build."""
         return self._con.sql(_TRAINING_SQL).to_arrow_table()
 
     def snapshot_counts(self) -> dict[str, int]:

@@ -94,3 +94,17 @@ def test_too_little_feedback_is_nothing_to_train(tmp_path):
     assert dataset.report["splits"] == {"train": 0, "validation": 0, "test": 0}
     with pytest.raises(NothingToTrain, match="nothing to train"):
         require_enough(dataset, CONFIG.min_examples)
+
+
+def test_splits_stay_put_when_new_feedback_arrives(tiny_corpus, tmp_path):
+    conversations = [c for c in tiny_corpus.conversations if c.split != "golden"]
+    with FeedbackLog(tmp_path, ingest_interval_s=None) as log:
+        record_feedback(log, conversations[:120])
+        first = build_dataset(read_snapshot(tmp_path / "feedback.duckdb", 10).turns, [], CONFIG, scrub_with_counts)
+        record_feedback(log, conversations[120:300])
+        second = build_dataset(read_snapshot(tmp_path / "feedback.duckdb", 10).turns, [], CONFIG, scrub_with_counts)
+    where = {e.example_id: name for name, split in second.splits.items() for e in split}
+    moved = [(e.example_id, name, where.get(e.example_id)) for name, split in first.splits.items() for e in split
+             if where.get(e.example_id) not in (None, name)]
+    assert sum(len(split) for split in second.splits.values()) > sum(len(split) for split in first.splits.values())
+    assert first.splits["test"] and not moved
