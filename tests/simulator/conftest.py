@@ -1,19 +1,17 @@
 """Fixtures of the simulator tests: the full app (chat, agents' console, REST API) on the serve tests' engine.
 
-`vllm_engine` is the serve tests' session fixture, imported so its definition is shared. (Pytest keeps a
-fixture per defining conftest, so a run of tests/serve and tests/simulator together starts it twice;
-defining it once in tests/conftest.py would make it one engine for the whole suite.)
+`vllm_engine` is the session's one engine, defined in tests/conftest.py.
 """
 
 import dataclasses
 
 import pytest
 
-from tests.serve.conftest import RunningApp, app_config, free_port, vllm_engine  # noqa: F401 - fixture reuse
+from tests.serve.conftest import RunningApp, app_config, free_port
 
 
 @pytest.fixture(scope="module")
-def full_app(vllm_engine, tiny_model_dir, tmp_path_factory):  # noqa: F811
+def full_app(vllm_engine, tiny_model_dir, tmp_path_factory):
     """(RunningApp, config) of the app exactly as `supportloop serve` composes it, on a fresh home."""
     from feedback.log import FeedbackLog
     from serve.app import ExternalEngine, build_app, build_deps
