@@ -135,7 +135,7 @@ def asks_question(answer: str) -> bool:
     return "?" in answer
 
 
-_PLACEHOLDER = re.compile(r"\[(?:IBAN|CARD|EMAIL|PHONE)\]")
+_PLACEHOLDER = re.compile(r"\[(?:IBAN|CARD|EMAIL|PHONE|ADDRESS|NAME)\]")
 
 
 def pii_spans(text: str) -> list[str]:
