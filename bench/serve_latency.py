@@ -149,8 +149,33 @@ def run_load(chat, concurrency: int, turns: int, **kwargs) -> dict:
                                 range(concurrency)))
     elapsed = time.perf_counter() - started
     latencies = [value for per_chat in results for value in per_chat]
-    return {"turns": len(latencies), "failures": failures, "per_s": len(latencies) / elapsed,
-            "median": statistics.median(latencies), "p95": percentile(latencies, 0.95)}
+    return summarize(latencies, failures, elapsed)
+
+
+def summarize(latencies: list, failures: list, elapsed: float) -> dict:
+    return {"turns": len(latencies), "failures": failures, "per_s": len(latencies) / elapsed, "elapsed": elapsed,
+            "latencies": latencies, "median": statistics.median(latencies), "p95": percentile(latencies, 0.95)}
+
+
+def measure_side_by_side(paths: dict, concurrency: int, turns: int, rounds: int) -> dict:
+    """Both paths at one concurrency, fairly: each is warmed up at this concurrency first (connections,
+    threads, engine batch shapes), then they take turns, the first path alternating from round to round, so
+    neither pays a warm-up or a background job's burst alone. Returns {name: pooled result}."""
+    for name, (chat, kwargs) in paths.items():
+        run_load(chat, concurrency, 1, **kwargs)
+    pooled = {name: ([], [], 0.0) for name in paths}
+    order = list(paths)
+    for round_index in range(rounds):
+        for name in (order if round_index % 2 == 0 else order[::-1]):
+            chat, kwargs = paths[name]
+            result = run_load(chat, concurrency, turns, **kwargs)
+            latencies, failures, elapsed = pooled[name]
+            pooled[name] = (latencies + result["latencies"], failures + result["failures"], elapsed + result["elapsed"])
+    return {name: summarize(*values) for name, values in pooled.items()}
+
+
+def load_average() -> str:
+    return "load average %.2f %.2f %.2f" % os.getloadavg()
 
 
 # ---- the processes --------------------------------------------------------------------------------------
@@ -237,6 +262,8 @@ def main() -> None:
     parser.add_argument("--model", help="model directory (default: build a tiny one)")
     parser.add_argument("--turns", type=int, default=4, help="turns per chat in each measurement")
     parser.add_argument("--max-tokens", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="measurements per path and concurrency, alternating which path goes first (pooled)")
     args = parser.parse_args()
     from eval.registry import promote, register_version
 
@@ -250,17 +277,18 @@ def main() -> None:
     engine = start_engine(model_dir, work)
     app, app_url = start_app(home, model_dir, engine.launch.url, args.max_tokens)
     try:
-        run_load(app_chat, 4, 2, app_url=app_url)  # warm up both; the app loads v1's adapter into the engine
+        run_load(app_chat, 4, 2, app_url=app_url)  # the app loads v1's adapter into the engine
         # Direct calls use the same adapter the app serves (LoRA costs the engine time; base would flatter direct).
         direct_kwargs = {"engine_url": engine.launch.url, "model": f"support-{v1}", "max_tokens": args.max_tokens}
-        run_load(direct_chat, 4, 2, **direct_kwargs)
-        print(f"model {model_dir}, max_tokens {args.max_tokens}, {args.turns} turns per chat; app = supportloop serve")
+        paths = {"direct": (direct_chat, direct_kwargs), "app": (app_chat, {"app_url": app_url})}
+        print(f"model {model_dir}, max_tokens {args.max_tokens}, {args.turns} turns per chat, {args.rounds} rounds "
+              f"per path (alternating order, each path warmed up per concurrency); app = supportloop serve")
+        print(f"{os.cpu_count()} CPUs, {load_average()} at the start")
         print(f"{'chats':>5} {'path':>6} {'turns':>5} {'fail':>4} {'median ms':>9} {'p95 ms':>8} {'turns/s':>8}")
         results = {}
         for concurrency in (1, 32, 64):
-            for name, chat, kwargs in (("direct", direct_chat, direct_kwargs),
-                                       ("app", app_chat, {"app_url": app_url})):
-                result = results[(concurrency, name)] = run_load(chat, concurrency, args.turns, **kwargs)
+            for name, result in measure_side_by_side(paths, concurrency, args.turns, args.rounds).items():
+                results[(concurrency, name)] = result
                 print(f"{concurrency:>5} {name:>6} {result['turns']:>5} {len(result['failures']):>4} "
                       f"{result['median'] * 1000:>9.1f} {result['p95'] * 1000:>8.1f} {result['per_s']:>8.1f}")
         check = run_load(app_chat, 1, args.turns, app_url=app_url, use_gradio_client=True)
@@ -279,6 +307,7 @@ def main() -> None:
         for action, version, seconds in swap["first_answer_s"]:
             shown = f"{seconds:.2f} s" if seconds is not None else "none seen"
             print(f"  {action} -> {version}: first stored answer of {version} after {shown}")
+        print(f"{load_average()} at the end")
     finally:
         app.terminate()
         app.wait(30)

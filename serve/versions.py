@@ -52,6 +52,10 @@ class VersionRouter:
         version = route_new_conversation(self.aliases, conversation_id)
         return version, adapter_name(version)
 
+    def is_loaded(self, version: str) -> bool:
+        """Whether `version` answers without loading anything first."""
+        return version == BASE or version in self.loaded
+
     def ensure_loaded(self, version: str) -> str:
         """The engine model name of `version`, loading its adapter first if needed; raise AdapterLoadError."""
         self.last_used[version] = time.monotonic()

@@ -81,3 +81,38 @@ def test_a_broken_adapter_leaves_the_current_version_serving(make_app, tiny_mode
     client = Client(app.url, verbose=False)
     client.predict("hello", api_name="/chat")
     assert versions_of(deps, home, client.session_hash) == [(good, f"support-{good}")]
+
+
+def test_routing_switches_only_once_the_new_adapter_is_loaded(make_app, tiny_model_dir, tmp_path):
+    """New conversations never reach a version the engine has not loaded (and warmed up): the watcher loads
+    the adapter as soon as the aliases name it and only then routes to it, so no customer pays the load."""
+    import threading
+
+    home = tmp_path / "home"
+    registry = home / "registry"
+    (registry / "versions" / ".v0200.staging-of-a-crashed-writer").mkdir(parents=True)  # names new to the engine
+    old = register_version(registry, make_adapter(tiny_model_dir, tmp_path / "old", 5), {})
+    new = register_version(registry, make_adapter(tiny_model_dir, tmp_path / "new", 6), {})
+    promote(registry, old, actor="test", reason="release")
+    app, deps, config = make_app(home)
+    wait_for_routing(app, old)
+    router, seen, stop = deps.router, [], threading.Event()
+
+    def watch_routing():
+        while not stop.is_set():
+            routing = router.aliases.production
+            seen.append((routing, router.is_loaded(routing)))
+            time.sleep(0.001)
+
+    watcher = threading.Thread(target=watch_routing)
+    watcher.start()
+    try:
+        promote(registry, new, actor="test", reason="new release")
+        wait_for_routing(app, new)
+    finally:
+        stop.set()
+        watcher.join()
+    assert (new, True) in seen
+    assert all(loaded for routing, loaded in seen), [s for s in seen if not s[1]][:3]
+    models = httpx.get(f"{config.serve.engine_url}/v1/models").json()["data"]
+    assert f"support-{new}" in {model["id"] for model in models}
