@@ -83,7 +83,9 @@ def evaluate_and_record(config: SupportloopConfig, version: str, announce=print)
 
     paths = HomePaths.from_config(config)
     manifest = read_manifest(paths.registry, version)
-    dataset_dir = Path(manifest["dataset_dir"]) if Path(manifest.get("dataset_dir", "")).is_dir() else None
+    # Path("") is "." (a directory): a manifest without dataset_dir must mean "no held-out split", not a KeyError
+    dataset_dir = Path(manifest.get("dataset_dir") or "")
+    dataset_dir = dataset_dir if manifest.get("dataset_dir") and dataset_dir.is_dir() else None
     examples = evaluation_inputs(config, dataset_dir)
     aliases = read_aliases(paths.registry)
     base = current_base_model(config)
