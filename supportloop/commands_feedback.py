@@ -33,7 +33,7 @@ def register(subparsers, add_command) -> None:
     export.add_argument("--format", required=True, choices=("parquet", "openai-jsonl", "hf-dataset"))
     export.add_argument("--since", metavar="DATE", help="only turns created on or after this day (YYYY-MM-DD, UTC)")
     export.add_argument("--scrub-pii", action="store_true",
-                        help="replace e-mails, phone numbers, card numbers and IBANs by placeholders")
+                        help="replace e-mails, phone numbers, card numbers, IBANs and street addresses by placeholders")
     export.add_argument("--out", required=True, metavar="PATH", help="output file (a directory for hf-dataset)")
     purge = add_command(feedback_sub, "purge", run_feedback_purge,
                         "delete a customer's conversations or everything older than N days (logged in the audit log)",
