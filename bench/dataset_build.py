@@ -13,6 +13,7 @@ show how it scales (the smallest size is the baseline of the ratio).
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -88,7 +89,7 @@ def measure(events: int) -> dict:
         started = time.monotonic()
         written = write_events(home, events)
         setup = time.monotonic() - started
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), time.process_time()
         snapshot = read_snapshot(home / "feedback.duckdb", reader_timeout_s=60)
         read_s = time.monotonic() - started
         stages: Counter = Counter()
@@ -102,7 +103,8 @@ def measure(events: int) -> dict:
         started = time.monotonic()
         dataset = build_dataset(snapshot.turns, [], RetrainConfig(), scrub_with_counts, progress=progress)
         build_s = time.monotonic() - started
-    return {"events": written, "setup_s": setup, "read_s": read_s, "build_s": build_s,
+        cpu_s = time.process_time() - cpu_started  # all threads of this process: robust to other jobs' load
+    return {"cpu_s": cpu_s, "events": written, "setup_s": setup, "read_s": read_s, "build_s": build_s,
             "total_s": read_s + build_s, "examples": sum(dataset.report["splits"].values()),
             "stages": dict(stages)}
 
@@ -112,13 +114,14 @@ def main() -> None:
     parser.add_argument("--events", type=int, nargs="*", default=[10_000, 100_000, 300_000, 1_000_000])
     args = parser.parse_args()
     baseline = None
-    print(f"{'events':>10} {'read s':>8} {'build s':>8} {'total s':>8} {'s/100k':>7} {'vs smallest':>11} {'examples':>9}")
+    print(f"{'events':>10} {'read s':>8} {'build s':>8} {'total s':>8} {'cpu s':>7} {'s/100k':>7} {'vs smallest':>11} {'examples':>9}  load")
     for events in args.events:
         result = measure(events)
         per_100k = result["total_s"] / result["events"] * 100_000
         baseline = baseline or per_100k
         print(f"{result['events']:>10,} {result['read_s']:>8.2f} {result['build_s']:>8.2f} {result['total_s']:>8.2f} "
-              f"{per_100k:>7.2f} {per_100k / baseline:>10.2f}x {result['examples']:>9,}", flush=True)
+              f"{result['cpu_s']:>7.2f} {per_100k:>7.2f} {per_100k / baseline:>10.2f}x {result['examples']:>9,}  "
+              f"{os.getloadavg()[0]:.1f}", flush=True)
         print("           stages: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result["stages"].items()),
               flush=True)
     print("target: 1M events (read + build) in <= 15 s on 2 cores")
