@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from supportloop import __version__, commands_feedback, commands_monitor, commands_registry, commands_release, commands_retrain, commands_serve, commands_simulate
+from supportloop import __version__, commands_demo, commands_feedback, commands_monitor, commands_registry, commands_release, commands_retrain, commands_serve, commands_simulate
 from supportloop.config import SupportloopConfig, config_as_dict, config_reference, load_config
 from supportloop.errors import SupportloopError
 
@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands_registry.register(commands, _command)
     commands_release.register(commands, _command)
     commands_monitor.register(commands, _command)
+    commands_demo.register(commands, _command)
     return parser
 
 

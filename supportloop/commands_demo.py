@@ -1,0 +1,41 @@
+"""`supportloop demo`: the learning demo (a policy change taught overnight, a poisoned candidate rejected, a
+bad version rolled back). The scenario is simulator/demo.py; it works in its own home directory."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from supportloop.config import SupportloopConfig
+from supportloop.errors import SupportloopError
+
+
+def register(subparsers, add_command) -> None:
+    demo = add_command(subparsers, "demo", run_demo,
+                       "the learning demo: a policy change learned overnight, a poisoned candidate rejected, "
+                       "a bad version rolled back (about 20 minutes on 2 cores)",
+                       "supportloop demo --conversations 120")
+    demo.add_argument("--conversations", type=int, default=120, metavar="N",
+                      help="simulated conversations per traffic round (default 120)")
+    demo.add_argument("--teach-rounds", type=int, default=2, metavar="R",
+                      help="traffic rounds judged by the new policy before the nightly job (default 2)")
+    demo.add_argument("--train-steps", type=int, default=120, metavar="S",
+                      help="optimizer steps of each nightly training (default 120)")
+    demo.add_argument("--skip-bad", action="store_true",
+                      help="only the policy change: no poisoned candidate, no rollback")
+    demo.add_argument("--demo-home", metavar="DIR",
+                      help="the demo's own home directory (default <home>/demo); wiped at the start, models kept")
+
+
+def run_demo(args: argparse.Namespace, config: SupportloopConfig) -> int:
+    from simulator.demo import DemoSettings, demo_environment, run_demo as run_scenario
+
+    if args.conversations < 10:
+        raise SupportloopError(f"--conversations must be at least 10, not {args.conversations}")
+    demo_home = Path(args.demo_home).expanduser() if args.demo_home else config.home_path / "demo"
+    settings = DemoSettings(demo_home=demo_home.resolve(), conversations=args.conversations,
+                            teach_rounds=max(1, args.teach_rounds), train_steps=args.train_steps,
+                            skip_bad=args.skip_bad, config_file=args.config)
+    env = {k: v for k, v in os.environ.items() if k != "SUPPORTLOOP_HOME"}
+    return run_scenario(settings, config, demo_environment(settings, env))
