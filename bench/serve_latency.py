@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,17 +32,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.serve.adapters import make_adapter  # noqa: E402  (the same adapters the version tests use)
+from serve.engine import free_port  # noqa: E402
 
 SYSTEM_PROMPT = "You are ShopNest support."
 QUESTIONS = ["Where is my order?", "How long do refunds take?", "Can I change my address?",
              "Do you ship to Canada?", "My payment failed, what now?", "How do I reset my password?"]
 TURNS_PER_CHAT = 2  # then a new conversation, so promotions reach new conversations during the load test
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def percentile(values, share):

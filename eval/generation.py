@@ -9,7 +9,6 @@ batches them (continuous batching): that is what makes this many times faster th
 
 from __future__ import annotations
 
-import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -33,12 +32,6 @@ class GenerationRun:
     answers: dict          # model name -> list[Generated], in prompt order
     refused: dict          # model name -> why vLLM would not load its adapter
     seconds: float
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def load_adapter(engine_url: str, name: str, path: Path, api_key: str = "") -> Optional[str]:
@@ -85,7 +78,7 @@ def generate_for_versions(config: ServeConfig, base_model: str, adapters: Mappin
     """Answers of the base model (under "base") and of every adapter (under its name) to `prompts`."""
     from tqdm import tqdm
 
-    from serve.engine import EngineProcess, build_engine_launch, installed_vllm_build, resolve_device
+    from serve.engine import EngineProcess, build_engine_launch, free_port, installed_vllm_build, resolve_device
 
     note = progress or (lambda message: None)
     engine_config = replace(config, engine_port=free_port(), engine_api_key="")

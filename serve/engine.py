@@ -113,6 +113,13 @@ def _terminate_with_parent() -> None:
         pass  # not Linux: rely on stop()
 
 
+def free_port() -> int:
+    """A port nothing listens on right now (the kernel's pick), for engines and apps started beside others."""
+    with socket.socket() as probe:
+        probe.bind((ENGINE_HOST, 0))
+        return probe.getsockname()[1]
+
+
 def port_is_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -47,19 +47,11 @@ def tiny_model_dir(tiny_corpus, tmp_path_factory) -> Path:
     return directory
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def vllm_engine(tiny_model_dir, tmp_path_factory):
     """(EngineProcess, ServeConfig) of a vLLM server on the tiny model, LoRA hot-loading on: ONE engine for the
     whole session (about 30 s to start), shared by the serve and simulator tests."""
-    from serve.engine import EngineProcess, build_engine_launch, installed_vllm_build, resolve_device
+    from serve.engine import EngineProcess, build_engine_launch, free_port, installed_vllm_build, resolve_device
     from supportloop.config import ServeConfig
 
     config = ServeConfig(engine_port=free_port(), max_model_len=512, max_tokens=24, max_lora_rank=8)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ import httpx
 from feedback.agents import AgentServices, add_agent, issue_api_token
 from feedback.ingest import FeedbackFiles
 from feedback.log import FeedbackLog
+from serve.engine import free_port
 
 PASSWORD = "correct horse battery"
 NASTY = "Where is <b>my</b> order? <script>alert('xss')</script><img src=x onerror=alert(2)>"
@@ -49,12 +49,6 @@ def seed(feedback_log: FeedbackLog) -> None:
                                     comment="<script>alert('comment')</script>")
         feedback_log.tag_intent(name, "order_tracking" if name == "c1" else "returns_refunds", "simulator")
     feedback_log.flush()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_app(home: Path):

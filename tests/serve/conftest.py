@@ -5,7 +5,6 @@ test that needs it; each app test module gets its own home directory (registry, 
 on a free port.
 """
 
-import socket
 import threading
 import time
 from dataclasses import replace
@@ -15,13 +14,7 @@ import pytest
 
 from supportloop.config import ServeConfig, SupportloopConfig
 
-from serve.engine import EngineProcess, build_engine_launch, installed_vllm_build, resolve_device
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from serve.engine import free_port
 
 
 class RunningApp:
