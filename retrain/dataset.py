@@ -166,8 +166,8 @@ def _count(examples, key) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def require_enough(dataset: Dataset, minimum: int) -> None:
-    usable = len(dataset.splits["train"])
+def require_enough(usable: int, minimum: int) -> None:
+    """Raise NothingToTrain when `usable` training examples are fewer than `minimum` (retrain.min_examples)."""
     if usable < minimum:
         raise NothingToTrain(f"nothing to train: {usable} usable training examples, fewer than retrain.min_examples="
                              f"{minimum} (corrections, agent ratings ≥ 4 stars and customer thumbs-up count)")

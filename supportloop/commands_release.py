@@ -94,9 +94,10 @@ def evaluate_and_record(config: SupportloopConfig, version: str, announce=print)
     out_dir = paths.runs / "eval" / f"{version}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
     report = write_evaluation_report(evaluation, out_dir, manifest, confidence=config.eval.confidence)
     write_evaluation_json(evaluation, out_dir)
-    record_evaluation(paths.registry, version, {**evaluation.to_json(), "report": str(report)}, actor="nightly")
-    announce(f"{version}: {evaluation.to_json()['verdict']} — report {report}")
-    for reason in evaluation.to_json()["reasons"]:
+    summary = evaluation.to_json()
+    record_evaluation(paths.registry, version, {**summary, "report": str(report)}, actor="nightly")
+    announce(f"{version}: {summary['verdict']} — report {report}")
+    for reason in summary["reasons"]:
         announce(f"  {reason}")
     return evaluation, report
 
@@ -121,7 +122,7 @@ def _nightly(config: SupportloopConfig, paths: HomePaths) -> int:
     from eval.monitor import monitor_once
     from eval.registry import promote, read_aliases, read_evaluation
     from retrain.candidate import train_candidate
-    from retrain.dataset import NothingToTrain
+    from retrain.dataset import NothingToTrain, require_enough
     from supportloop.base import current_base_model
     from supportloop.commands_retrain import prepare_dataset
 
@@ -142,9 +143,7 @@ def _nightly(config: SupportloopConfig, paths: HomePaths) -> int:
     stage("dataset", started)
     try:
         started = time.monotonic()
-        if description["report"]["splits"]["train"] < config.retrain.min_examples:
-            raise NothingToTrain(f"nothing to train: {description['report']['splits']['train']} training examples, "
-                                 f"fewer than retrain.min_examples={config.retrain.min_examples}")
+        require_enough(description["report"]["splits"]["train"], config.retrain.min_examples)
         candidate = train_candidate(config, dataset_dir, current_base_model(config).name_or_path, paths.runs,
                                     paths.registry, show_progress=False, announce=say)
         version = candidate.version

@@ -54,28 +54,29 @@ def prepare_dataset(config: SupportloopConfig, announce=print) -> tuple[Path, di
 
 
 def run_retrain_dataset(args: argparse.Namespace, config: SupportloopConfig) -> int:
+    from retrain.dataset import NothingToTrain, require_enough
+
     directory, description = prepare_dataset(config)
     splits = description["report"]["splits"]
     print(f"dataset {directory}: " + ", ".join(f"{name} {count}" for name, count in splits.items()))
     print(f"report: {directory / 'report.md'}")
-    if splits["train"] < config.retrain.min_examples:
-        print(f"nothing to train: {splits['train']} training examples, fewer than retrain.min_examples="
-              f"{config.retrain.min_examples}")
+    try:
+        require_enough(splits["train"], config.retrain.min_examples)
+    except NothingToTrain as exc:
+        print(str(exc))
         return EXIT_NOTHING_TO_TRAIN
     return EXIT_OK
 
 
 def run_retrain_train(args: argparse.Namespace, config: SupportloopConfig) -> int:
     from retrain.candidate import train_candidate
-    from retrain.dataset import NothingToTrain
+    from retrain.dataset import NothingToTrain, require_enough
     from supportloop.base import current_base_model
 
     paths = HomePaths.from_config(config)
     try:
         directory, description = prepare_dataset(config)
-        if description["report"]["splits"]["train"] < config.retrain.min_examples:
-            raise NothingToTrain(f"nothing to train: {description['report']['splits']['train']} training examples, "
-                                 f"fewer than retrain.min_examples={config.retrain.min_examples}")
+        require_enough(description["report"]["splits"]["train"], config.retrain.min_examples)
         candidate = train_candidate(config, directory, current_base_model(config).name_or_path, paths.runs,
                                     paths.registry, show_progress=not args.quiet)
     except NothingToTrain as exc:

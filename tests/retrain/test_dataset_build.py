@@ -93,7 +93,7 @@ def test_too_little_feedback_is_nothing_to_train(tmp_path):
     dataset = build_dataset(snap.turns, [], CONFIG, scrub_with_counts)
     assert dataset.report["splits"] == {"train": 0, "validation": 0, "test": 0}
     with pytest.raises(NothingToTrain, match="nothing to train"):
-        require_enough(dataset, CONFIG.min_examples)
+        require_enough(len(dataset.splits["train"]), CONFIG.min_examples)
 
 
 def test_splits_stay_put_when_new_feedback_arrives(tiny_corpus, tmp_path):
