@@ -388,7 +388,7 @@ def _demo_config(run: DemoRun, config: SupportloopConfig) -> SupportloopConfig:
 
 def demo_environment(settings: DemoSettings, base_env: dict) -> dict:
     """The demo's configuration, as the variables every subprocess gets (the user's own ones stay)."""
-    from eval.generation import free_port
+    from serve.engine import free_port
 
     return {**base_env, "SUPPORTLOOP_HOME": str(settings.demo_home), "HF_HUB_OFFLINE": "1",
             "GRADIO_ANALYTICS_ENABLED": "False", "TOKENIZERS_PARALLELISM": "false",
