@@ -58,8 +58,7 @@ def golden_prompts(corpus, count: int) -> list[list[dict]]:
 def with_vllm(model_dir: Path, prompts, max_new_tokens: int, log_file: Path) -> tuple[list[str], float, float]:
     """(answers, start-up seconds, generation seconds) through the launch eval.generation uses."""
     from eval.generation import BASE_NAME, answer_all
-    from serve.engine import free_port
-    from serve.engine import EngineProcess, build_engine_launch, installed_vllm_build, resolve_device
+    from serve.engine import EngineProcess, build_engine_launch, free_port, installed_vllm_build, resolve_device
     from supportloop.config import ServeConfig
 
     config = ServeConfig(engine_port=free_port(), max_model_len=512, max_lora_rank=8, system_prompt=SYSTEM_PROMPT)
