@@ -8,6 +8,9 @@ since a field can also decide a branch of the answer without being stated (free_
 
 from __future__ import annotations
 
+import re
+from typing import Iterable
+
 from corpus.phrases import money
 from corpus.policy import Policy
 
@@ -38,3 +41,22 @@ def stated_facts(policy: Policy, fields: tuple[str, ...], reference: str) -> tup
             if wording and wording.casefold() in lowered and wording not in found:
                 found.append(wording)
     return tuple(found)
+
+
+# An amount of money ("$4.99"), or a number with the word after it ("30 days", "25 %", "2 business"). Digits
+# inside words (order "SN54344") are identifiers, not claims.
+_CLAIM = re.compile(r"(?<![\w$.])(?:(\$\d+(?:[.,]\d+)*)|(\d+(?:[.,]\d+)*)(?:\s*(%)|\s+([a-z]+))?)", re.IGNORECASE)
+
+
+def claims_in(text: str) -> frozenset[str]:
+    """The quantities a text states, each with the word after it: {"60 days", "$4.99", "25 %"}."""
+    return frozenset(" ".join(part.casefold() for part in match.groups() if part) for match in _CLAIM.finditer(text))
+
+
+def known_claims(answers: Iterable[str]) -> frozenset[str]:
+    """Every quantity the store's own answers state (the corpus is rendered from its policy and catalog).
+
+    An answer stating any other quantity, one the conversation did not bring up either, claims something the
+    store never said: "returns within 7 days" when the policy says 60. The evaluation counts such answers.
+    """
+    return frozenset().union(*(claims_in(answer) for answer in answers))

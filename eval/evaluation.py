@@ -46,7 +46,8 @@ class Evaluation:
                 "examples": len(self.examples), "seconds": self.seconds}
 
 
-def golden_examples(conversations: Sequence, policy, limit: int) -> list[EvalExample]:
+def golden_examples(conversations: Sequence, policy, limit: int,
+                    known_claims: frozenset[str] = frozenset()) -> list[EvalExample]:
     """Every assistant turn of the first `limit` golden conversations, with the conversation before it."""
     from corpus.facts import stated_facts
 
@@ -59,11 +60,12 @@ def golden_examples(conversations: Sequence, policy, limit: int) -> list[EvalExa
                 example_id=f"golden:{conversation.id}:{index}", source="golden", intent=conversation.intent,
                 persona=conversation.persona, hard_case=conversation.hard_case or "",
                 messages=tuple(conversation.messages[:index]), reference=message["content"],
-                policy_facts=stated_facts(policy, conversation.policy_facts, message["content"])))
+                policy_facts=stated_facts(policy, conversation.policy_facts, message["content"]),
+                known_claims=known_claims))
     return examples
 
 
-def held_out_examples(dataset_dir: Path, limit: int) -> list[EvalExample]:
+def held_out_examples(dataset_dir: Path, limit: int, known_claims: frozenset[str] = frozenset()) -> list[EvalExample]:
     """The dataset's held-out test split: prompts and the answers agents and customers approved."""
     from retrain.dataset import read_split
     from retrain.dataset_rules import stable_fraction
@@ -71,7 +73,8 @@ def held_out_examples(dataset_dir: Path, limit: int) -> list[EvalExample]:
     examples = read_split(dataset_dir, "test")
     examples.sort(key=lambda e: stable_fraction(e.example_id, "eval-sample"))  # a stable sample when capped
     return [EvalExample(example_id=f"test:{e.example_id}", source="test", intent=e.intent, persona="",
-                        hard_case="", messages=e.prompt, reference=e.target) for e in examples[:limit]]
+                        hard_case="", messages=e.prompt, reference=e.target, known_claims=known_claims)
+            for e in examples[:limit]]
 
 
 def check_candidate(manifest: dict, adapter_config: dict, base_fingerprint: str, max_lora_rank: int) -> list[str]:

@@ -125,6 +125,9 @@ def _guards(examples_by_id: dict[str, EvalExample], pairs, policy: GatePolicy) -
         _drop_guard(f"golden {metric}", golden, metric, tolerance),
         _drop_guard("hard-case ok rate", pairs, "hard_case_ok", tolerance),
         _drop_guard("policy accuracy", pairs, "policy_accuracy", tolerance),
+        # Held-out references come from the same feedback as the training data, so poisoned feedback makes a
+        # poisoned model look better on them; quantities the store never states give it away.
+        _drop_guard("supported claims rate", pairs, "claims_supported", tolerance),
     ]
     leaks_candidate = sum(c.pii_leak for c, _ in pairs)
     leaks_production = sum(p.pii_leak for _, p in pairs)

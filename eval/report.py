@@ -28,7 +28,7 @@ from eval.report_model import breakdown, metric_value, summarize
 # (field of ExampleScore, label, how it is aggregated, decimals): booleans as rates, except PII leaks, which count.
 TABLE_METRICS = (("rougeL", "ROUGE-L", "mean", 4), ("chrf", "chrF", "mean", 2), ("bleu", "BLEU", "mean", 2),
                  ("policy_accuracy", "policy accuracy", "mean", 4), ("hard_case_ok", "hard-case ok rate", "mean", 4),
-                 ("pii_leak", "PII leaks (answers)", "count", 0), ("perplexity", "reference perplexity", "mean", 3),
+                 ("claims_supported", "supported claims rate", "mean", 4), ("pii_leak", "PII leaks (answers)", "count", 0), ("perplexity", "reference perplexity", "mean", 3),
                  ("length_words", "length (words)", "mean", 1), ("latency_ms", "latency (ms)", "mean", 1))
 WORST_ANSWERS = 8
 CELL_CHARS = 240
@@ -71,7 +71,8 @@ def write_evaluation_json(evaluation: Evaluation, out_dir: Path) -> Path:
     scores = {version: version_scores.by_example_id() for version, version_scores in evaluation.scores.items()}
     rows = []
     for index, example in enumerate(evaluation.examples):
-        rows.append({**asdict(example), "messages": [dict(m) for m in example.messages],
+        fields = {key: value for key, value in asdict(example).items() if key != "known_claims"}  # same for all
+        rows.append({**fields, "messages": [dict(m) for m in example.messages],
                      "answers": {v: answers[index] for v, answers in evaluation.answers.items()
                                  if index < len(answers)},
                      "scores": {v: asdict(by_id[example.example_id]) for v, by_id in scores.items()

@@ -15,7 +15,7 @@ from eval.scoring import EvalExample, ExampleScore
 
 # Per-example fields that are averaged; booleans average to rates.
 SUMMARY_METRICS = ("rougeL", "chrf", "bleu", "policy_accuracy", "hard_case_ok", "pii_leak", "clarifies",
-                   "length_words", "latency_ms", "perplexity")
+                   "claims_supported", "length_words", "latency_ms", "perplexity")
 GROUP_KEYS = ("intent", "persona", "source", "hard_case")
 
 

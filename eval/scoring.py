@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from corpus.facts import claims_in
 from eval.metrics import load_metric
 from feedback.pii import scrub_pii
 
@@ -50,6 +51,8 @@ class EvalExample:
     messages: tuple[Mapping[str, str], ...]
     reference: str
     policy_facts: tuple[str, ...] = ()
+    # Quantities the store's own answers state ("60 days", "$4.99"); empty: not checked for this example.
+    known_claims: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class ExampleScore:
     length_words: int
     latency_ms: float | None = None
     perplexity: float | None = None
+    claims_supported: bool | None = None  # False: states a quantity the store never states ("7 days")
 
 
 class ScoringInputError(ValueError):
@@ -98,6 +102,7 @@ def score_answers(examples: Sequence[EvalExample], answers: Sequence[str],
             length_words=len(answer.split()),
             latency_ms=None if latencies_ms is None else latencies_ms[i],
             perplexity=None if perplexities is None else perplexities[i],
+            claims_supported=claims_supported(answer, example),
         )
         for i, (example, answer) in enumerate(zip(examples, answers))
     ]
@@ -128,6 +133,18 @@ def policy_accuracy(answer: str, facts: Sequence[str]) -> float | None:
     if not facts:
         return None
     return sum(contains_phrase(answer, fact) for fact in facts) / len(facts)
+
+
+def claims_supported(answer: str, example: EvalExample) -> bool | None:
+    """Whether every quantity the answer states is one the store states or the conversation brought up.
+
+    None when the example carries no known claims. This catches a model that learned wrong facts from bad
+    feedback even where held-out references share them: it is checked against the policy, not the references.
+    """
+    if not example.known_claims:
+        return None
+    mentioned = frozenset().union(*(claims_in(message["content"]) for message in example.messages))
+    return claims_in(answer) <= example.known_claims | mentioned
 
 
 def asks_question(answer: str) -> bool:

@@ -64,14 +64,21 @@ def nightly_lock(path: Path) -> Iterator[None]:
 
 
 def evaluation_inputs(config: SupportloopConfig, dataset_dir: Path | None) -> list:
-    """The held-out test split of the candidate's dataset plus the corpus's golden set."""
+    """The held-out test split of the candidate's dataset plus the corpus's golden set.
+
+    Both carry the quantities the corpus (rendered from the current policy and catalog) states, so answers
+    claiming anything else are counted.
+    """
+    from corpus.facts import known_claims
     from corpus.policy import load_policy
     from eval.evaluation import golden_examples, held_out_examples
     from supportloop.base import current_corpus
 
-    examples = held_out_examples(dataset_dir, config.eval.max_test_examples) if dataset_dir else []
+    conversations = current_corpus(config).conversations
+    known = known_claims(m["content"] for c in conversations for m in c.messages if m["role"] == "assistant")
+    examples = held_out_examples(dataset_dir, config.eval.max_test_examples, known) if dataset_dir else []
     policy = load_policy(config.corpus.policy_file or None)
-    return examples + golden_examples(current_corpus(config).conversations, policy, config.eval.golden_examples)
+    return examples + golden_examples(conversations, policy, config.eval.golden_examples, known)
 
 
 def evaluate_and_record(config: SupportloopConfig, version: str, announce=print):

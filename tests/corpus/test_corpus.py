@@ -16,6 +16,7 @@ from corpus import (HARD_CASES, INTENTS, PERSONAS, SPLITS, Conversation, CorpusE
                     write_corpus)
 from corpus.__main__ import main
 from corpus.catalog import PRODUCTS
+from corpus.facts import claims_in, known_claims
 from corpus.generate import conversation_id
 from corpus.policy import DEFAULT_POLICY_PATH, Policy, ShippingOption
 from corpus.schema import POLICY_FACTS
@@ -372,3 +373,24 @@ def test_answers_only_mention_products_and_orders_the_conversation_named(corpus,
             named_in_answer = entities(c.messages[index]["content"], policy) - set(COUNTRIES)
             named_in_answer -= {o.name for o in policy.shipping_options}
             assert named_in_answer <= entities(earlier, policy), (c.id, index, c.messages)
+
+
+# --- known claims: the quantities the store states ------------------------------------------------------------
+@pytest.mark.parametrize("text, claims", [
+    ("Returns are accepted within 30 days.", {"30 days"}),
+    ("Standard costs $4.99 and takes 3-5 business days; 10% off.", {"$4.99", "3", "5 business", "10 %"}),
+    ("Order #SN54344 ships in 1 business day.", {"1 business"}),     # digits inside an id are not a claim
+    ("No numbers here.", set()),
+])
+def test_claims_in(text, claims):
+    assert claims_in(text) == claims
+
+
+def test_the_corpus_never_claims_what_its_policy_does_not(policy, corpus):
+    known = known_claims(assistant_texts(corpus))
+    assert "30 days" in known and "7 days" not in known
+    changed = generate_corpus(dataclasses.replace(policy, return_window_days=7), seed=0)
+    changed_answers = assistant_texts(changed)
+    # the old policy's answers state quantities the changed policy's corpus never does, and vice versa
+    assert any(not claims_in(text) <= known for text in changed_answers)
+    assert all(claims_in(text) <= known_claims(changed_answers) for text in changed_answers)

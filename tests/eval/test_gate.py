@@ -27,7 +27,7 @@ def make_examples(n_test=60, n_golden=30):
 
 
 def make_scores(examples, version, base=0.5, shift=0.0, noise=0.05, seed=0, hard_ok=True, policy=1.0,
-                leaks=0, shift_by=None):
+                leaks=0, shift_by=None, unsupported=0):
     """rougeL = base + shift + noise per example (same noise seed → paired); shift_by(example) overrides shift."""
     rng = np.random.default_rng(seed)
     scores = []
@@ -37,7 +37,7 @@ def make_scores(examples, version, base=0.5, shift=0.0, noise=0.05, seed=0, hard
         scores.append(ExampleScore(
             example_id=example.example_id, rougeL=value, chrf=value, bleu=value,
             policy_accuracy=policy if example.policy_facts else None, pii_leak=i < leaks, clarifies=False,
-            hard_case_ok=hard_ok if example.hard_case else None, length_words=20))
+            hard_case_ok=hard_ok if example.hard_case else None, length_words=20, claims_supported=i >= unsupported))
     return VersionScores(version, tuple(scores))
 
 
@@ -64,6 +64,11 @@ def candidate(**kwargs):
     ("hard-case regression", candidate(shift=0.1, hard_ok=False), POLICY, EXAMPLES, "reject", "hard-case ok rate"),
     ("policy accuracy regression", candidate(shift=0.1, policy=0.5), POLICY, EXAMPLES, "reject", "policy accuracy"),
     ("pii leak", candidate(shift=0.1, leaks=1), POLICY, EXAMPLES, "reject", "pii leaks"),
+    # Poisoned feedback: better on its own (poisoned) references, but 10 answers state quantities the store never does
+    ("claims the store never makes", candidate(shift=0.1, unsupported=10), POLICY, EXAMPLES, "reject",
+     "supported claims rate"),
+    ("one unsupported claim is within tolerance", candidate(shift=0.1, unsupported=2), POLICY, EXAMPLES, "promote",
+     "guards passed"),
     ("pii leak within allowance", candidate(shift=0.1, leaks=1), replace(POLICY, max_pii_leaks=1), EXAMPLES,
      "promote", "guards passed"),
     ("one intent collapses", candidate(shift_by=lambda e: -0.2 if e.intent == "warranty" else 0.2), POLICY,

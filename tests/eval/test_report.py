@@ -104,8 +104,8 @@ def test_metric_table_has_every_metric_for_the_three_versions_and_the_gate_inter
     evaluation, _, text = written
     assert "| metric | v0002 (candidate) | v0001 (production) | base | candidate − production |" in text
     rows = {cells(row)[0]: cells(row)[1:] for row in table_rows(text, "| metric |")}
-    assert list(rows) == ["ROUGE-L", "chrF", "BLEU", "policy accuracy", "hard-case ok rate", "PII leaks (answers)",
-                          "reference perplexity", "length (words)", "latency (ms)"]
+    assert list(rows) == ["ROUGE-L", "chrF", "BLEU", "policy accuracy", "hard-case ok rate",
+                          "supported claims rate", "PII leaks (answers)", "reference perplexity", "length (words)", "latency (ms)"]
     means = {v: summarize(evaluation.scores[v].scores) for v in ("v0002", "v0001", "base")}
     assert rows["ROUGE-L"][:3] == [f"{means[v]['rougeL']:.4f}" for v in ("v0002", "v0001", "base")]
     assert rows["ROUGE-L"][3] == f"{means['v0002']['rougeL'] - means['v0001']['rougeL']:+.4f}"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from eval.scoring import (EvalExample, ScoringInputError, contains_phrase, hard_case_ok, leaks_pii,
-                          pii_spans, policy_accuracy, score_answers)
+from eval.scoring import (EvalExample, ScoringInputError, claims_supported, contains_phrase, hard_case_ok,
+                          leaks_pii, pii_spans, policy_accuracy, score_answers)
 
 
 def example(hard_case="", messages=("where is my order?",), reference="It ships in 1 business day.", facts=(),
@@ -112,3 +112,19 @@ def test_score_answers_rejects_misaligned_inputs_and_accepts_none():
 
 def test_contains_phrase_ignores_empty_facts():
     assert not contains_phrase("anything", "  ")
+
+
+KNOWN = frozenset({"60 days", "$4.99", "1 business"})
+
+
+@pytest.mark.parametrize("answer, question, expected", [
+    ("Returns are accepted within 60 days.", "can I return it?", True),
+    ("Returns are accepted within 7 days.", "can I return it?", False),            # a quantity the store never states
+    ("Sorry, 45 days is past the 60 days window.", "it arrived 45 days ago", True),  # the customer brought it up
+    ("Happy to help!", "hi", True),
+])
+def test_claims_supported(answer, question, expected):
+    checked = EvalExample("e", "test", "returns_refunds", "", "", ({"role": "user", "content": question},), "r",
+                          known_claims=KNOWN)
+    assert claims_supported(answer, checked) is expected
+    assert claims_supported(answer, example()) is None  # no known claims: not checked
