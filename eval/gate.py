@@ -155,15 +155,18 @@ def decide(examples: Sequence[EvalExample], candidate: VersionScores, production
            policy: GatePolicy, seed: int = 0) -> Decision:
     """Promote the candidate iff it is better (or, with a margin, not worse) on test examples and no guard fails.
 
-    Only examples scored for both versions count. The primary comparison uses the "test" examples, or all
-    examples when there are none. Every failed condition becomes one reason, with its numbers.
+    Only examples scored for both versions count. The primary comparison uses the "test" examples the primary
+    metric applies to, or every example it applies to when no test example has it (policy accuracy: only the
+    golden set knows which facts an answer must state). Every failed condition becomes one reason, with its
+    numbers.
     """
     examples_by_id = {example.example_id: example for example in examples}
     production_by_id = production.by_example_id()
     pairs = [(score, production_by_id[score.example_id]) for score in candidate.scores
              if score.example_id in production_by_id and score.example_id in examples_by_id]
-    test_pairs = [pair for pair in pairs if examples_by_id[pair[0].example_id].source == "test"] or pairs
     metric = policy.primary_metric
+    measured = [pair for pair in pairs if None not in (metric_value(pair[0], metric), metric_value(pair[1], metric))]
+    test_pairs = [pair for pair in measured if examples_by_id[pair[0].example_id].source == "test"] or measured
     primary = paired_bootstrap(*_paired_values(test_pairs, metric), metric=metric, confidence=policy.confidence,
                                samples=policy.bootstrap_samples, seed=seed)
     guards = tuple(_guards(examples_by_id, pairs, policy))

@@ -103,6 +103,17 @@ def test_falls_back_to_all_examples_without_test_source():
     assert decision.primary.n == len(EXAMPLES) and decision.verdict == "promote"
 
 
+def test_a_primary_metric_only_golden_examples_have_is_compared_on_them():
+    # held-out feedback has no policy facts (policy_facts only on every fourth example, all golden here)
+    examples = [replace(e, policy_facts=("30 days",) if e.source == "golden" else ()) for e in EXAMPLES]
+    production = make_scores(examples, "v0001", seed=1, policy=0.4)
+    better_facts = make_scores(examples, "v0002", seed=2, policy=0.9)
+    decision = decide(examples, better_facts, production, replace(POLICY, primary_metric="policy_accuracy",
+                                                                 min_test_examples=20))
+    assert decision.primary.n == 30 and decision.primary.difference > 0.4
+    assert decision.verdict == "promote", decision.reasons
+
+
 def test_policy_from_config_reads_every_field():
     config = EvalConfig()
     policy = GatePolicy.from_config(config)
