@@ -67,7 +67,17 @@ class DemoRun:
     rounds: list = field(default_factory=list)        # {"label", "minute", "ratings": {version: [good, total]}}
     gates: list = field(default_factory=list)         # {"version", "exit", "verdict", "reasons"}
     monitor: list = field(default_factory=list)       # {"round", "action", "version", "reason", "statistics"}
+    checks: list = field(default_factory=list)        # (what the story says happens, whether it did)
     serve_process: Optional[subprocess.Popen] = None
+
+    def check(self, claim: str, held: bool) -> bool:
+        self.checks.append((claim, bool(held)))
+        say(f"{'✓' if held else '✗'} {claim}")
+        return bool(held)
+
+    @property
+    def succeeded(self) -> bool:
+        return bool(self.checks) and all(held for _, held in self.checks)
 
     @property
     def home(self) -> Path:
@@ -301,6 +311,23 @@ def _ratings(run: DemoRun, since: datetime) -> dict:
         return {version: list(counts) for version, counts in store.version_ratings(since=since).items()}
 
 
+def check_ratings_kept(run: DemoRun) -> None:
+    """The ratings and corrections the app acknowledged to the simulator, against what the store holds."""
+    import json
+
+    from feedback.reader import open_reader
+
+    acknowledged = {"ratings": 0, "corrections": 0}
+    for report in sorted((run.home / "runs").glob("simulate-*.json")):
+        sent = json.loads(report.read_text())
+        acknowledged["ratings"] += sent["thumbs_up"] + sent["thumbs_down"] + sent["agent_ratings"]
+        acknowledged["corrections"] += sent["corrections"]
+    with open_reader(run.home / "feedback.duckdb", ingest_first=True) as store:
+        stored = store.snapshot_counts()
+    for kind, count in acknowledged.items():
+        run.check(f"{kind}: {count} acknowledged, {stored[kind]} stored", stored[kind] == count)
+
+
 def nightly(run: DemoRun, expected: int) -> Optional[str]:
     """`supportloop nightly`; the candidate it trained, with the gate's decision recorded for the report."""
     from eval.registry import list_versions, read_evaluation
@@ -339,10 +366,14 @@ def watch_canary(run: DemoRun, label: str, policy_file: Path, seed: int, config:
 
 def run_demo(settings: DemoSettings, config: SupportloopConfig, env: dict) -> int:
     """The whole demo; 0 when every step turned out as the story says, 1 otherwise (the report says which)."""
+    return 0 if play_demo(settings, config, env).succeeded else 1
+
+
+def play_demo(settings: DemoSettings, config: SupportloopConfig, env: dict) -> DemoRun:
+    """The whole demo; the run holds what happened and which of the story's checks held."""
     from simulator.demo_report import write_report
 
     run = DemoRun(settings=settings, env=env)
-    outcome_ok = True
     try:
         step(run, "prepare the demo home", prepare_home, config)
         demo_config = _demo_config(run, config)
@@ -356,28 +387,31 @@ def run_demo(settings: DemoSettings, config: SupportloopConfig, env: dict) -> in
             step(run, f"agents correct the old answers ({index + 1})", traffic, f"teach {index + 1}", new_policy,
                  index)
         candidate = step(run, "nightly: train, evaluate, gate, canary", nightly, 0)
-        outcome_ok &= run.gates[-1]["exit"] == 0
-        if run.gates[-1]["exit"] == 0:
+        if run.check("the gate passes the candidate trained on the corrections", run.gates[-1]["exit"] == 0):
             action = step(run, "canary traffic and the monitor", watch_canary, "canary", new_policy, 10, demo_config)
-            outcome_ok &= action == "promote"
+            run.check("the monitor promotes the canary on live ratings", action == "promote")
         step(run, "accuracy after", measure_accuracy, "after", new_policy, demo_config)
+        before, after = run.accuracy["before"]["correct"], run.accuracy["after"]["correct"]
+        run.check(f"production states the new policy more often ({before} → {after} of "
+                  f"{run.accuracy['after']['total']})", after > before)
         if not settings.skip_bad:
             step(run, "poisoned feedback", traffic, "poison", poisoned, 20, settings.conversations * 2)
             bad = step(run, "nightly on poisoned feedback: the gate", nightly, 4)
-            outcome_ok &= run.gates[-1]["exit"] == 4
-            if bad and bad != candidate:
+            run.check("the gate rejects the candidate trained on poisoned feedback", run.gates[-1]["exit"] == 4)
+            if run.check("the poisoned candidate was registered (to force it through)", bad and bad != candidate):
                 step(run, "a bad version slips through", lambda r: cli(
                     r, "registry", "promote", bad, "--canary", "0.5", "--reason", "demo: forced past the gate"))
                 action = step(run, "live ratings and the monitor", watch_canary, "slipped", new_policy, 30,
                               demo_config)
-                outcome_ok &= action == "rollback"
+                run.check("the monitor rolls the bad version back", action == "rollback")
             cli(run, "registry", "history")
+        step(run, "every acknowledged rating is stored", check_ratings_kept)
     finally:
         stop_serving(run)
         report = write_report(run)
         say(f"\nreport: {report}")
         say(f"demo wall time: {(time.monotonic() - run.started) / 60:.1f} min")
-    return 0 if outcome_ok else 1
+    return run
 
 
 def _demo_config(run: DemoRun, config: SupportloopConfig) -> SupportloopConfig:

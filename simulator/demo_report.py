@@ -11,6 +11,9 @@ def write_report(run) -> Path:
     plots = run.home / "plots"
     plots.mkdir(parents=True, exist_ok=True)
     lines = ["# supportloop learning demo", ""]
+    if run.checks:
+        lines += ["## What the demo showed", "", *[f"- {'✓' if held else '✗'} {claim}" for claim, held in run.checks],
+                  ""]
     if run.rounds:
         _plot_satisfaction(run.rounds, plots / "satisfaction.png")
         lines += ["## Live satisfaction per version", "", "![satisfaction](plots/satisfaction.png)", "",
