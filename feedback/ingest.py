@@ -110,30 +110,41 @@ def apply_pending(store: FeedbackStore, files: FeedbackFiles, *, batch_bytes: in
     started = time.monotonic()
     while True:
         sealed = {segment.name for segment in list_segments(files.journal_dir) if is_sealed(segment)}
-        events, invalid, offsets, size = _read_batch(files.journal_dir, store.journal_offsets(), batch_bytes)
+        events, invalid, offsets, size, more = _read_batch(files.journal_dir, store.journal_offsets(), batch_bytes)
         if events or invalid or offsets:
             result = store.apply_events(events, offsets, invalid)
             totals = [totals[0] + result.stored, totals[1] + result.duplicates, totals[2] + result.rejected,
                       totals[3] + size]
         deleted += _delete_applied(store, files.journal_dir, sealed)
-        more = size >= batch_bytes
         if not more or time.monotonic() - started > max_hold_s:
             return IngestReport(*totals, segments_deleted=deleted, more_pending=more)
 
 
 def _read_batch(journal_dir: Path, applied: dict[str, int], budget: int):
+    """Events of about `budget` bytes of complete lines, and whether the budget left any unread.
+
+    "More" cannot be told from the bytes read: a batch ends at the last complete line, so it is almost
+    always a little short of the budget even when megabytes remain (`size >= budget` once stopped
+    `ingest_all` after its first batch, and flush() and readers missed acknowledged events). It is known
+    per segment instead: lines were read and the budget stopped the read before the end of the file.
+    Preallocated zeros after the last line can make that true once too often; the next round reads nothing.
+    """
     events: list[FeedbackEvent] = []
     invalid: list[tuple[str, str, str, str]] = []
     offsets: dict[str, int] = {}
     total = 0
+    more = False
     for segment in list_segments(journal_dir):
         if total >= budget:
+            more = True
             break
         start = applied.get(segment.name, 0)
         try:
+            size = segment.stat().st_size  # before the read: bytes appended after it are the next round's
             lines, end = read_complete_lines(segment, start, budget - total)
         except FileNotFoundError:
             continue  # deleted by an earlier ingest between listing and reading
+        more = more or (size > start + budget - total and end > start)
         if end == start:
             continue
         position = start
@@ -145,7 +156,28 @@ def _read_batch(journal_dir: Path, applied: dict[str, int], budget: int):
             position += len(line) + 1
         offsets[segment.name] = end
         total += end - start
-    return events, invalid, offsets, total
+    return events, invalid, offsets, total, more
+
+
+def pending_segments(journal_dir: Path, applied: dict[str, int]) -> list[str]:
+    """Segments holding bytes past their applied offset: the cheap "is there anything to ingest?" probe.
+
+    Reads ONE byte per segment instead of scanning from the offset: a writer appends at the end of its last
+    complete line, so the byte at an applied offset is either the first byte of a line written since
+    (never NUL: lines are JSON) or a preallocated zero / the end of the file. A line still being written
+    shows up as pending too, which only costs a regular ingest, never a missed event.
+    """
+    pending = []
+    for segment in list_segments(journal_dir):
+        try:
+            with open(segment, "rb") as handle:
+                handle.seek(applied.get(segment.name, 0))
+                first = handle.read(1)
+        except FileNotFoundError:
+            continue  # only a completely applied, sealed segment is ever deleted
+        if first not in (b"", b"\0"):
+            pending.append(segment.name)
+    return pending
 
 
 def _delete_applied(store: FeedbackStore, journal_dir: Path, sealed: set[str]) -> int:

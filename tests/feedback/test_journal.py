@@ -3,7 +3,7 @@
 import threading
 
 from feedback.codec import decode_line, encode_event
-from feedback.ingest import FeedbackFiles, ingest_all
+from feedback.ingest import FeedbackFiles, ingest_all, ingest_pending, pending_segments
 from feedback.journal import JournalWriter, is_sealed, list_segments, read_complete_lines
 from feedback.log import FeedbackLog
 from feedback.reader import open_reader
@@ -64,3 +64,45 @@ def test_an_unreadable_journal_line_is_rejected_not_fatal(tmp_path):
     with open_reader(files.db) as store:
         reasons = sorted(r.reason for r in store.rejected_events())
     assert reasons[0].startswith("unknown event kind") and reasons[1].startswith("unreadable journal record")
+
+
+def test_pending_segments_reads_one_byte_at_each_offset(tmp_path):
+    writer = JournalWriter(tmp_path)
+    writer.append(rating_line(1))
+    name, size = writer.segment_path.name, len(rating_line(1))
+    assert pending_segments(tmp_path, {}) == [name]
+    assert pending_segments(tmp_path, {name: size}) == []  # only preallocated zeros after the offset
+    writer.append(rating_line(2))
+    assert pending_segments(tmp_path, {name: size}) == [name]
+    writer.close()
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    assert pending_segments(tmp_path, {name: 2 * size}) == []
+
+
+def test_a_reader_that_ingests_first_sees_events_logged_after_the_last_ingest(tmp_path):
+    with FeedbackLog(tmp_path, ingest_interval_s=None) as feedback:
+        feedback.start_conversation("c", "v1", "s", conversation_id="c")
+        feedback.log_turn("c", 0, "assistant", "hello", turn_id="t")
+        feedback.flush()
+        db = FeedbackFiles.for_home(tmp_path).db
+        with open_reader(db, ingest_first=True) as store:  # nothing pending: the read-only fast path
+            assert store.count("turn") == 1 and store.count("rating") == 0
+        feedback.log_rating("t", "customer", "s1", thumbs=True)  # acknowledged, not ingested
+        with open_reader(db, ingest_first=True) as store:
+            assert store.count("rating") == 1
+        with open_reader(db) as store:
+            assert store.count("rating") == 1  # the ingest was real, not a view of the journal
+
+
+def test_ingest_keeps_going_when_a_batch_ends_short_of_its_budget(tmp_path):
+    # A batch ends at its last complete line, so it is nearly always a few bytes short of the budget; that
+    # must not read as "drained" (it once did, and flush() and readers missed most of a big journal).
+    with FeedbackLog(tmp_path, ingest_interval_s=None, journal_lanes=1) as feedback:
+        feedback.start_conversation("c", "v1", "s", conversation_id="c")
+        feedback.log_turn("c", 0, "assistant", "hello", turn_id="t")
+        for number in range(60):
+            feedback.log_rating("t", "customer", f"s{number}", thumbs=True)
+        report = ingest_pending(feedback.files, batch_bytes=1_500)
+        assert report.stored == 62 and not report.more_pending
+        with open_reader(feedback.files.db, ingest_first=True) as store:
+            assert store.count("rating") == 60
