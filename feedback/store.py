@@ -84,33 +84,42 @@ _EXPORT_SQL = """
 
 # One row per turn with what the dataset rules of retrain/ need, customers' and agents' live ratings
 # apart (agent judgement overrides customer judgement there). Columnar (Arrow) because it reads every turn.
+# Only conversations with a rating or a correction can yield an example, and they are a minority: pick them
+# first (`wanted`) and aggregate ratings, corrections, exclusions and tags of THEIR turns only, instead of
+# aggregating whole tables and discarding most of it (and parsing every turn's sampling JSON) afterwards.
 _TRAINING_SQL = """
+    WITH rated AS (SELECT turn_id FROM ratings UNION SELECT turn_id FROM corrections),
+    wanted AS (SELECT DISTINCT t.conversation_id FROM turns t SEMI JOIN rated ON rated.turn_id = t.id),
+    picked AS (SELECT t.id, t.conversation_id, t.turn_index, t.role, t.text, t.version, t.completion_tokens,
+                      t.sampling FROM turns t SEMI JOIN wanted ON wanted.conversation_id = t.conversation_id),
+    r AS (SELECT turn_id,
+                 count(*) FILTER (WHERE rater_kind = 'customer' AND thumbs) AS customer_up,
+                 count(*) FILTER (WHERE rater_kind = 'customer' AND NOT thumbs) AS customer_down,
+                 count(*) FILTER (WHERE rater_kind = 'agent' AND thumbs) AS agent_up,
+                 count(*) FILTER (WHERE rater_kind = 'agent' AND NOT thumbs) AS agent_down,
+                 avg(stars) FILTER (WHERE rater_kind = 'agent') AS agent_stars
+          FROM ratings WHERE superseded_at IS NULL GROUP BY turn_id),
+    k AS (SELECT turn_id, arg_max(text, created_at) AS correction FROM corrections GROUP BY turn_id),
+    x AS (SELECT DISTINCT turn_id FROM training_exclusions WHERE turn_id IS NOT NULL),
+    xc AS (SELECT DISTINCT conversation_id FROM training_exclusions WHERE turn_id IS NULL),
+    it AS (SELECT turn_id, list(DISTINCT intent ORDER BY intent) AS intents FROM intent_tags
+           WHERE turn_id IS NOT NULL GROUP BY turn_id),
+    ci AS (SELECT i.conversation_id, list(DISTINCT i.intent ORDER BY i.intent) AS intents FROM intent_tags i
+           SEMI JOIN wanted ON wanted.conversation_id = i.conversation_id
+           WHERE i.turn_id IS NULL GROUP BY i.conversation_id)
     SELECT t.id AS turn_id, t.conversation_id, c.customer_id, t.turn_index, t.role, t.text, t.version,
            t.completion_tokens, json_extract(t.sampling, '$.max_tokens')::BIGINT AS max_tokens,
            coalesce(r.customer_up, 0) AS customer_up, coalesce(r.customer_down, 0) AS customer_down,
            coalesce(r.agent_up, 0) AS agent_up, coalesce(r.agent_down, 0) AS agent_down, r.agent_stars,
            k.correction, (x.turn_id IS NOT NULL OR xc.conversation_id IS NOT NULL) AS excluded,
            coalesce(it.intents, ci.intents, []) AS intents
-    FROM turns t JOIN conversations c ON c.id = t.conversation_id
-    LEFT JOIN (SELECT turn_id,
-                      count(*) FILTER (WHERE rater_kind = 'customer' AND thumbs) AS customer_up,
-                      count(*) FILTER (WHERE rater_kind = 'customer' AND NOT thumbs) AS customer_down,
-                      count(*) FILTER (WHERE rater_kind = 'agent' AND thumbs) AS agent_up,
-                      count(*) FILTER (WHERE rater_kind = 'agent' AND NOT thumbs) AS agent_down,
-                      avg(stars) FILTER (WHERE rater_kind = 'agent') AS agent_stars
-               FROM ratings WHERE superseded_at IS NULL GROUP BY turn_id) r ON r.turn_id = t.id
-    LEFT JOIN (SELECT turn_id, arg_max(text, created_at) AS correction FROM corrections GROUP BY turn_id) k
-           ON k.turn_id = t.id
-    LEFT JOIN (SELECT DISTINCT turn_id FROM training_exclusions WHERE turn_id IS NOT NULL) x ON x.turn_id = t.id
-    LEFT JOIN (SELECT DISTINCT conversation_id FROM training_exclusions WHERE turn_id IS NULL) xc
-           ON xc.conversation_id = t.conversation_id
-    LEFT JOIN (SELECT turn_id, list(DISTINCT intent ORDER BY intent) AS intents FROM intent_tags
-               WHERE turn_id IS NOT NULL GROUP BY turn_id) it ON it.turn_id = t.id
-    LEFT JOIN (SELECT conversation_id, list(DISTINCT intent ORDER BY intent) AS intents FROM intent_tags
-               WHERE turn_id IS NULL GROUP BY conversation_id) ci ON ci.conversation_id = t.conversation_id
-    -- only conversations with a rating or a correction can yield an example: skip the rest before Python sees them
-    WHERE t.conversation_id IN (SELECT f.conversation_id FROM turns f
-                                WHERE f.id IN (SELECT turn_id FROM ratings UNION ALL SELECT turn_id FROM corrections))
+    FROM picked t JOIN conversations c ON c.id = t.conversation_id
+    LEFT JOIN r ON r.turn_id = t.id
+    LEFT JOIN k ON k.turn_id = t.id
+    LEFT JOIN x ON x.turn_id = t.id
+    LEFT JOIN xc ON xc.conversation_id = t.conversation_id
+    LEFT JOIN it ON it.turn_id = t.id
+    LEFT JOIN ci ON ci.conversation_id = t.conversation_id
     ORDER BY c.started_at, t.conversation_id, t.turn_index"""
 
 # One row per conversation with what the review queue sorts and filters on. "Reviewed" means an agent

@@ -127,10 +127,12 @@ def _build_dataset(turns, golden_questions, config: RetrainConfig, scrub: Callab
     splits["train"], balance = balance_intents(splits["train"], config.max_intent_share)
     verify_no_golden(splits["train"] + splits["validation"], golden_questions)
     note(f"split: " + ", ".join(f"{name} {len(splits[name])}" for name in SPLITS))
-    pairs = tuple(replace(pair, prompt=_clean_messages(pair.prompt, scrub), chosen=_clean(pair.chosen, scrub),
-                          rejected=_clean(pair.rejected, scrub)) for pair in outcome.pairs)
-    labels = tuple(replace(label, prompt=_clean_messages(label.prompt, scrub),
-                           completion=_clean(label.completion, scrub)) for label in outcome.labels)
+    # A label's prompt and answer are mostly the texts of an example or another label: clean each text once.
+    clean = _memoized(lambda text: _clean(text, scrub))
+    pairs = tuple(replace(pair, prompt=_clean_messages(pair.prompt, clean), chosen=clean(pair.chosen),
+                          rejected=clean(pair.rejected)) for pair in outcome.pairs)
+    labels = tuple(replace(label, prompt=_clean_messages(label.prompt, clean),
+                           completion=clean(label.completion)) for label in outcome.labels)
     report = {"turns": len(turns), "rules": outcome.counts,
               "sources": _count(cleaned, lambda e: e.source), "cleaning": cleaning.to_json(),
               "balance": balance.to_json(),
@@ -141,22 +143,22 @@ def _build_dataset(turns, golden_questions, config: RetrainConfig, scrub: Callab
     return Dataset(splits=splits, pairs=pairs, labels=labels, report=report)
 
 
-def _memoized(scrub: Callable) -> Callable:
+def _memoized(function: Callable) -> Callable:
     cache: dict = {}
 
-    def scrub_once(text: str):
+    def once(text: str):
         if text not in cache:
-            cache[text] = scrub(text)
+            cache[text] = function(text)
         return cache[text]
-    return scrub_once
+    return once
 
 
 def _clean(text: str, scrub: Callable) -> str:
     return scrub(normalize_text(text))[0]
 
 
-def _clean_messages(messages, scrub: Callable) -> tuple[dict, ...]:
-    return tuple({**message, "content": _clean(message["content"], scrub)} for message in messages)
+def _clean_messages(messages, clean: Callable[[str], str]) -> tuple[dict, ...]:
+    return tuple({**message, "content": clean(message["content"])} for message in messages)
 
 
 def _count(examples, key) -> dict[str, int]:
