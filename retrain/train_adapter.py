@@ -134,6 +134,18 @@ def _setup_trainer(base_model_dir, tokenizer, train, validation, config: Retrain
 class WeightedLossTrainer(Trainer):
     """The Trainer with a per-example loss weight (overriding compute_loss is how transformers documents it)."""
 
+    def _get_eval_sampler(self, eval_dataset):
+        """Validation batches in dataset order, whatever the training order.
+
+        With `group_by_length`, transformers also length-groups the validation set (a seeded shuffle). The
+        validation loss is a mean of per-batch means, so a different partition into batches gives a different
+        number for the same model: runs with and without grouping (or from different seeds) were not compared
+        on the same measure. Validation is a small share of the time, so grouping it bought little speed.
+        """
+        from torch.utils.data import SequentialSampler
+
+        return SequentialSampler(eval_dataset) if eval_dataset is not None else None
+
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         """Token-level cross-entropy where every token of an example counts `weight` times."""
         weights = inputs.pop("weights")

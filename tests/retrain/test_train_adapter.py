@@ -114,3 +114,18 @@ def test_equal_weights_give_the_models_own_loss(tiny_model_dir, tokenizer):
 def test_no_examples_is_an_error(tiny_model_dir, tokenizer, tmp_path):
     with pytest.raises(TrainingError, match="no training examples"):
         train_adapter(str(tiny_model_dir), tokenizer, [], [], FAST, tmp_path / "w", tmp_path / "a", show_progress=False)
+
+
+def test_validation_batches_do_not_depend_on_the_training_order(tiny_model_dir, tokenizer, tmp_path):
+    # transformers length-groups (and shuffles) the validation set too under group_by_length; the validation
+    # loss is a mean of per-batch means, so that alone made grouped and plain runs disagree on one model.
+    from torch.utils.data import SequentialSampler
+
+    from retrain.train_adapter import _setup_trainer
+
+    data = examples(tokenizer)
+    for pad_to_max_length in (False, True):
+        trainer = _setup_trainer(str(tiny_model_dir), tokenizer, data, data, FAST, tmp_path / str(pad_to_max_length),
+                                 False, pad_to_max_length)
+        assert isinstance(trainer._get_eval_sampler(trainer.eval_dataset), SequentialSampler)
+    assert trainer.args.train_sampling_strategy == "random"
