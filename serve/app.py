@@ -79,7 +79,7 @@ def build_deps(config: SupportloopConfig, engine, tokenizer_dir: str | Path, fee
     from transformers import AutoTokenizer
 
     from feedback.records import new_id as default_new_id
-    from serve.context import tokenizer_counter
+    from serve.context import tokenizer_bound, tokenizer_counter
     from supportloop.paths import HomePaths
 
     router = VersionRouter(HomePaths.from_config(config).registry, engine.url, api_key=config.serve.engine_api_key,
@@ -89,7 +89,8 @@ def build_deps(config: SupportloopConfig, engine, tokenizer_dir: str | Path, fee
     metrics = ServeMetrics()
     tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir))
     service = ChatService(config.serve, router, feedback, tokenizer_counter(tokenizer), metrics,
-                          engine_status=lambda: engine.status, new_id=new_id or default_new_id)
+                          engine_status=lambda: engine.status, new_id=new_id or default_new_id,
+                          token_bound=tokenizer_bound(tokenizer))
     router.start()
     return ServeDeps(service=service, router=router, metrics=metrics, engine=engine, feedback=feedback,
                      closers=[engine.stop, feedback.close, router.stop])

@@ -8,17 +8,14 @@ handlers call; it never raises anything but `InputRejected` (a polite message fo
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Optional
 
-import openai
-
 from feedback.records import ConversationRecord, TurnRecord, utc_now
-from serve.chat_client import SamplingParams
+from serve.chat_client import EngineCallError, SamplingParams, engine_http_client, stream_chat_completion
 from serve.context import TokenCounter, trim_to_window
 from serve.guards import CustomerLimits, InputRejected, clean_message
 from serve.metrics import ServeMetrics
@@ -54,35 +51,24 @@ class CustomerSession:
     busy: bool = False
 
 
-def engine_connection_limits(chat_concurrency: int):
-    """Connection-pool limits of the app's client to the engine: every chat answered at once keeps its
-    connection alive between turns (the client's defaults keep 100, fewer than a large `chat_concurrency`;
-    beyond them each turn would pay a new TCP connection)."""
-    default = openai.DEFAULT_CONNECTION_LIMITS  # the limits class of the HTTP library the client is built on
-    return type(default)(max_connections=max(default.max_connections, chat_concurrency),
-                         max_keepalive_connections=max(default.max_keepalive_connections, chat_concurrency),
-                         keepalive_expiry=default.keepalive_expiry)
-
-
 class ChatService:
     """Everything a chat turn needs, shared by all sessions (no per-customer data lives here)."""
 
     def __init__(self, config: ServeConfig, router: VersionRouter, feedback, count_tokens: TokenCounter,
-                 metrics: ServeMetrics, engine_status: Callable[[], str], new_id: Callable[[], str]):
+                 metrics: ServeMetrics, engine_status: Callable[[], str], new_id: Callable[[], str],
+                 token_bound: Optional[TokenCounter] = None):
         self.config = config
         self.router = router
         self.feedback = feedback
         self.count_tokens = count_tokens
+        self.token_bound = token_bound  # cheap upper bound of count_tokens: most prompts fit without tokenizing
         self.metrics = metrics
         self.engine_status = engine_status
         self.new_id = new_id
         self.sampling = SamplingParams.from_config(config)
         self.limits = CustomerLimits(config.messages_per_minute, config.messages_per_minute_per_address,
                                      config.ratings_per_minute)
-        self.client = openai.AsyncOpenAI(base_url=f"{router.engine_url}/v1", api_key=config.engine_api_key or "unused",
-                                         timeout=120, max_retries=2,  # retries connection drops (stale keep-alives)
-                                         http_client=openai.DefaultAsyncHttpxClient(
-                                             limits=engine_connection_limits(config.chat_concurrency)))
+        self.http = engine_http_client(router.engine_url, config.engine_api_key, config.chat_concurrency)
         self.last_feedback_error = ""
         self.streaming = 0  # answers being generated now; they share the screen-update budget
 
@@ -167,10 +153,8 @@ class ChatService:
         return turn_id
 
     async def _answer(self, conversation: Conversation) -> AsyncIterator[list[dict]]:
-        budget = self.config.max_model_len - self.sampling.max_tokens
         try:
-            prompt = await asyncio.to_thread(trim_to_window, self.config.system_prompt, conversation.messages,
-                                             self.count_tokens, budget)
+            prompt = await self._prompt(conversation)
         except InputRejected:
             # The message cannot be answered at all: take it off the screen (it stays logged) so the
             # customer can send a shorter one and the conversation reads naturally.
@@ -194,7 +178,7 @@ class ChatService:
                     if time.perf_counter() - shown_at >= self.update_interval():
                         shown_at = time.perf_counter()
                         yield conversation.messages + [{"role": "assistant", "content": text}]
-        except openai.APIError as exc:
+        except EngineCallError as exc:
             raise self._engine_problem(exc, conversation) from None
         finally:
             self.streaming -= 1
@@ -206,28 +190,23 @@ class ChatService:
                              completion_tokens=usage.get("completion_tokens") if usage else None)
         yield list(conversation.messages)
 
-    async def _stream(self, model: str, prompt: list[dict]) -> AsyncIterator[dict]:
-        """The engine's answer as chat-completion chunks (plain dicts), in order; raises openai.APIError.
+    async def _prompt(self, conversation: Conversation) -> list[dict]:
+        """The conversation trimmed to the context window (raise InputRejected when it cannot fit)."""
+        budget = self.config.max_model_len - self.sampling.max_tokens
+        if self.token_bound is not None:
+            whole = ([{"role": "system", "content": self.config.system_prompt}] if self.config.system_prompt else []) \
+                + list(conversation.messages)
+            if self.token_bound(whole) <= budget:  # the usual case: no tokenizing, no thread hop
+                return whole
+        return await asyncio.to_thread(trim_to_window, self.config.system_prompt, conversation.messages,
+                                       self.count_tokens, budget)
 
-        The lines are parsed with `json.loads` instead of the client's typed chunk objects: building a pydantic
-        model per token was about a tenth of the app's CPU under 64 chats. Errors stay the client's (HTTP
-        statuses become openai.APIStatusError subclasses; an error event inside the stream an APIError).
-        """
-        async with self.client.chat.completions.with_streaming_response.create(
-                model=model, messages=prompt, stream=True, stream_options={"include_usage": True},
-                temperature=self.sampling.temperature, top_p=self.sampling.top_p,
-                max_tokens=self.sampling.max_tokens) as response:
-            async for line in response.iter_lines():
-                data = line[5:].strip() if line.startswith("data:") else ""
-                if not data or data == "[DONE]":
-                    continue  # read to the end, so the connection goes back to the pool
-                chunk = json.loads(data)
-                if chunk.get("error"):
-                    error = chunk["error"]
-                    message = error.get("message") if isinstance(error, dict) else None
-                    raise openai.APIError(message or "the engine failed while answering",
-                                          response.http_request, body=error)
-                yield chunk
+    def _stream(self, model: str, prompt: list[dict]) -> AsyncIterator[dict]:
+        """The engine's answer as chat-completion chunks (plain dicts), in order; raises EngineCallError."""
+        return stream_chat_completion(self.http, {
+            "model": model, "messages": prompt, "stream": True, "stream_options": {"include_usage": True},
+            "temperature": self.sampling.temperature, "top_p": self.sampling.top_p,
+            "max_tokens": self.sampling.max_tokens})
 
     def update_interval(self) -> float:
         """Seconds between two screen updates of one streaming answer now.
@@ -235,7 +214,9 @@ class ChatService:
         Every update costs the app a Gradio serialization, a diff and an event-stream message, about a
         millisecond of CPU that the engine would otherwise use. A few updates per second read as smooth
         streaming; with many chats at once they share `stream_updates_per_s`, so the app's streaming cost stays
-        bounded however many customers chat (at 64 chats each answer still updates about every 0.6 s).
+        bounded however many customers chat. The default budget (25/s) keeps 4 chats at 0.16 s between updates
+        and 64 chats at 2.6 s: under that load the first text, the whole answer and few updates in between
+        are shown, and the app's CPU goes to the engine, which makes every answer come sooner.
         """
         return max(self.config.stream_interval_s, self.streaming / self.config.stream_updates_per_s)
 
@@ -250,17 +231,17 @@ class ChatService:
             raise InputRejected(RESTARTING if self.engine_status() != "ready" else
                                 "The assistant is temporarily unavailable. Please retry in a moment.") from None
 
-    def _engine_problem(self, exc: openai.APIError, conversation: Conversation) -> InputRejected:
+    def _engine_problem(self, exc: EngineCallError, conversation: Conversation) -> InputRejected:
         """A vLLM error as a message for the customer; the details go to the log."""
         log.warning("engine error for conversation %s (%s): %s", conversation.id, conversation.adapter, exc)
-        if isinstance(exc, (openai.APIConnectionError, openai.InternalServerError)):
+        if exc.status is None or exc.status >= 500:  # unreachable or failing: most likely restarting
             self.metrics.errors.labels("engine_down").inc()
             return InputRejected(RESTARTING)
-        if isinstance(exc, openai.NotFoundError):  # the adapter vanished (engine restarted): load it again next time
+        if exc.status == 404:  # the adapter vanished (engine restarted): load it again next time
             self.metrics.errors.labels("adapter").inc()
             self.router.forget_loaded()
             return InputRejected(RESTARTING)
-        if isinstance(exc, openai.BadRequestError) and "context" in str(exc).lower():
+        if exc.status == 400 and "context" in str(exc).lower():
             self.metrics.errors.labels("too_long").inc()
             return InputRejected("This conversation has become too long for me. Please start a new conversation.")
         self.metrics.errors.labels("engine").inc()

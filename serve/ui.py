@@ -18,6 +18,8 @@ from serve.guards import InputRejected
 log = logging.getLogger(__name__)
 
 TITLE = "ShopNest support"
+QUEUE_POLL_S = 0.005  # Gradio's queue polls for work every 1 ms by default (see poll_queue_calmly)
+QUEUE_PROGRESS_POLL_S = 0.05
 
 
 def customer_of(request: gr.Request | None) -> Customer:
@@ -105,7 +107,24 @@ def build_chat_ui(service: ChatService) -> gr.Blocks:
     blocks.max_threads = max(blocks.max_threads, 2 * config.chat_concurrency)
     blocks.queue(max_size=config.queue_max_size, default_concurrency_limit=config.chat_concurrency)
     skip_event_analytics(blocks)
+    poll_queue_calmly(blocks)
     return blocks
+
+
+def poll_queue_calmly(blocks: gr.Blocks) -> None:
+    """Let Gradio's queue loops wake up less often when they have nothing to do.
+
+    The queue polls for new events every 1 ms and for progress updates every 10 ms, also while idle or while
+    every chat slot is taken: measured here, 2.4% of a core with the app idle, 1.0% with 5 ms and 50 ms, CPU
+    taken from the engine on a small host. 5 ms adds at most that much to the start of an event; this app
+    reports no progress bars (a slower progress loop delays nothing it shows).
+    """
+    queue = blocks._queue
+    if not hasattr(queue, "sleep_when_free") or not hasattr(queue, "progress_update_sleep_when_free"):
+        log.warning("this Gradio version's queue has no polling knobs; it keeps its own intervals")
+        return
+    queue.sleep_when_free = max(queue.sleep_when_free, QUEUE_POLL_S)
+    queue.progress_update_sleep_when_free = max(queue.progress_update_sleep_when_free, QUEUE_PROGRESS_POLL_S)
 
 
 def skip_event_analytics(blocks: gr.Blocks) -> None:

@@ -76,8 +76,10 @@ def run_serve(args: argparse.Namespace, config: SupportloopConfig) -> int:
         app = build_app(config, deps, app_mounts(config, deps))
         host, port = args.host or config.serve.host, args.port or config.serve.port
         print(f"customer chat on http://{host}:{port}/  (health: /healthz, metrics: /metrics)", flush=True)
-        # Gradio keeps event streams open; do not let them hold a shutdown for long.
-        uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+        # Gradio keeps event streams open; do not let them hold a shutdown for long. No access log: a chat
+        # turn is 2-4 requests, and formatting and writing their lines cost CPU the engine needs under load
+        # (turns are counted in /metrics and stored in the feedback log instead).
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, timeout_graceful_shutdown=5)
     finally:
         deps.close()
     return EXIT_OK

@@ -89,10 +89,10 @@ class ServeConfig:
     messages_per_minute: int = option(20, "Messages one customer session may send per minute.", minimum=1)
     messages_per_minute_per_address: int = option(120, "Messages all sessions of one client address may send per minute.", minimum=1)
     ratings_per_minute: int = option(30, "Ratings one customer session (and 4x that per client address) may give per minute.", minimum=1)
-    registry_poll_s: float = option(0.5, "How often the registry aliases are checked for a promotion or rollback (seconds).", minimum=0.05, maximum=2.0)
+    registry_poll_s: float = option(0.25, "How often the registry aliases are checked for a promotion or rollback (seconds).", minimum=0.05, maximum=2.0)
     adapter_idle_unload_s: float = option(900.0, "Seconds without a turn after which a version no longer routed is unloaded from the engine.", minimum=0.0)
     stream_interval_s: float = option(0.1, "Shortest time between two screen updates of a streaming answer (fewer updates: less CPU per answer).", minimum=0.0, maximum=2.0)
-    stream_updates_per_s: float = option(100.0, "Most screen updates per second of streaming answers, summed over all chats: with many chats at once each one updates less often (every update costs the app CPU that the engine needs).", minimum=1.0)
+    stream_updates_per_s: float = option(25.0, "Most screen updates per second of streaming answers, summed over all chats: with many chats at once each one updates less often (every update costs the app CPU that the engine needs).", minimum=1.0)
     engine_restart_max_delay_s: float = option(30.0, "Longest wait between restarts of a vLLM engine that keeps dying (backoff doubles up to it).", minimum=0.5)
 
 
