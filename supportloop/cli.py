@@ -8,6 +8,7 @@ Problems a user can fix (SupportloopError) are printed as one line without a tra
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 from collections.abc import Sequence
@@ -19,6 +20,10 @@ from supportloop.errors import SupportloopError
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
+
+
+# No space left, quota exceeded, or the process's file-size limit (what the test uses to fill a "disk").
+DISK_FULL_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,6 +41,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("supportloop: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as exc:
+        if exc.errno not in DISK_FULL_ERRORS:
+            raise
+        # Every writer stages its files and publishes them by a rename, so a full disk leaves nothing half-written.
+        print(f"supportloop: error: out of disk space writing {exc.filename or 'a file'} ({exc.strerror}); "
+              "nothing was published: free space and run the command again", file=sys.stderr)
+        return EXIT_ERROR
 
 
 def _environment(args: argparse.Namespace) -> dict[str, str]:

@@ -3,6 +3,7 @@
 import pytest
 
 from feedback.log import FeedbackLog
+from feedback.reader import open_reader
 from supportloop.cli import main
 from supportloop.commands_retrain import EXIT_NOTHING_TO_TRAIN
 from tests.retrain.feedback_history import record_feedback
@@ -31,3 +32,31 @@ def test_empty_store_is_nothing_to_train_with_its_own_exit_code(home, command, c
     assert main(command) == EXIT_NOTHING_TO_TRAIN
     assert "nothing to train" in capsys.readouterr().out
     assert not (home / "registry" / "versions").exists()
+
+
+DISK_FULL_SCRIPT = """
+import resource, signal, sys
+from supportloop.cli import main
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # a write past the limit fails with EFBIG instead of killing us
+resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+sys.exit(main(["retrain", "dataset"]))
+"""
+
+
+def test_a_full_disk_is_a_clear_error_and_leaves_nothing_half_written(home, tiny_corpus):
+    """The dataset files outgrow what the "disk" takes (a file-size limit on the process): one clear line,
+    exit code 1, and neither a published dataset nor a staging directory left behind."""
+    import os
+    import subprocess
+    import sys
+
+    with FeedbackLog(home, ingest_interval_s=None) as log:
+        record_feedback(log, [c for c in tiny_corpus.conversations if c.split == "simulator"])
+    with open_reader(home / "feedback.duckdb", ingest_first=True):
+        pass  # journals applied now, so the run below only reads the database and writes the dataset
+    result = subprocess.run([sys.executable, "-c", DISK_FULL_SCRIPT], env=os.environ.copy(), capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert "out of disk space writing" in result.stderr and "Traceback" not in result.stderr
+    datasets = home / "runs" / "datasets"
+    assert not datasets.exists() or list(datasets.iterdir()) == []
