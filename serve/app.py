@@ -83,7 +83,8 @@ def build_deps(config: SupportloopConfig, engine, tokenizer_dir: str | Path, fee
     from supportloop.paths import HomePaths
 
     router = VersionRouter(HomePaths.from_config(config).registry, engine.url, api_key=config.serve.engine_api_key,
-                           poll_s=config.serve.registry_poll_s, idle_unload_s=config.serve.adapter_idle_unload_s)
+                           poll_s=config.serve.registry_poll_s, idle_unload_s=config.serve.adapter_idle_unload_s,
+                           preload_newest=config.serve.preload_newest_version, max_loaded=config.serve.max_loras)
     if hasattr(engine, "on_ready"):
         engine.on_ready(router.retry_after_engine_restart)
     metrics = ServeMetrics()

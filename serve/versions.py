@@ -4,6 +4,10 @@
 polls `aliases.json` (mtime and content) every `registry_poll_s`; a change is applied only after every
 version it routes to has been loaded into the engine, so a broken adapter leaves the current version
 serving and shows up in `last_error` (and /healthz) instead of failing chats.
+
+The newest registered version is loaded as soon as it appears (the nightly job registers a candidate minutes
+before it may canary it), so a promotion only has to switch routing: loading an adapter into a busy CPU
+engine takes seconds, which customers would otherwise wait for on the first answer of the new version.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from eval.registry import BASE, Aliases, RegistryError, read_aliases, version_dir
+from eval.registry import BASE, Aliases, RegistryError, list_versions, read_aliases, version_dir
 from serve.routing import adapter_name, route_new_conversation, routed_versions, versions_to_unload
 
 log = logging.getLogger(__name__)
@@ -30,12 +34,15 @@ class VersionRouter:
     """Routes new conversations and keeps the engine's loaded adapters in line with the registry."""
 
     def __init__(self, registry_root: Path, engine_url: str, *, api_key: str = "", poll_s: float = 0.5,
-                 idle_unload_s: float = 900.0):
+                 idle_unload_s: float = 900.0, preload_newest: bool = True, max_loaded: int = 4):
         self.registry_root = Path(registry_root)
         self.engine_url = engine_url
         self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.poll_s = poll_s
         self.idle_unload_s = idle_unload_s
+        self.preload_newest = preload_newest
+        self.max_loaded = max_loaded  # the engine's max_loras
+        self.preloaded: set[str] = set()  # each version at most once: one that idles out unpromoted stays out
         self.aliases = Aliases()  # what new conversations are routed by: only ever a fully loaded set
         self.loaded: set[str] = set()
         self.last_used: dict[str, float] = {}
@@ -144,8 +151,25 @@ class VersionRouter:
                                           time.monotonic(), self.idle_unload_s):
             self._unload(version)
 
+    def preload_newest_version(self) -> None:
+        """Load the newest registered version before anything routes to it, keeping one adapter slot free."""
+        if not self.preload_newest:
+            return
+        versions = list_versions(self.registry_root)
+        newest = versions[-1] if versions else None
+        if newest is None or newest in self.loaded or newest in self.preloaded:
+            return
+        if len(self.loaded) >= self.max_loaded - 1:
+            return  # the free slot is for a routed version (a rollback to one no longer loaded)
+        self.preloaded.add(newest)
+        try:
+            self.ensure_loaded(newest)  # its idle clock starts now: unloaded after idle_unload_s if never routed
+        except RegistryError as exc:
+            log.warning("could not preload %s (it is loaded again if it is ever routed to): %s", newest, exc)
+
     def start(self) -> None:
         self.refresh()
+        self.preload_newest_version()
         self._thread = threading.Thread(target=self._watch, name="registry-watcher", daemon=True)
         self._thread.start()
 
@@ -154,6 +178,7 @@ class VersionRouter:
             try:
                 self.refresh()
                 self.unload_idle()
+                self.preload_newest_version()
             except Exception:  # the watcher must outlive any surprise; chats keep their versions meanwhile
                 log.exception("registry watcher round failed")
 

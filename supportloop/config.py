@@ -90,6 +90,7 @@ class ServeConfig:
     messages_per_minute_per_address: int = option(120, "Messages all sessions of one client address may send per minute.", minimum=1)
     ratings_per_minute: int = option(30, "Ratings one customer session (and 4x that per client address) may give per minute.", minimum=1)
     registry_poll_s: float = option(0.25, "How often the registry aliases are checked for a promotion or rollback (seconds).", minimum=0.05, maximum=2.0)
+    preload_newest_version: bool = option(True, "Load the newest registered version into the engine before it is promoted, so a promotion only switches routing (it takes one of serve.max_loras adapter slots until it idles out).")
     adapter_idle_unload_s: float = option(900.0, "Seconds without a turn after which a version no longer routed is unloaded from the engine.", minimum=0.0)
     stream_interval_s: float = option(0.1, "Shortest time between two screen updates of a streaming answer (fewer updates: less CPU per answer).", minimum=0.0, maximum=2.0)
     stream_updates_per_s: float = option(25.0, "Most screen updates per second of streaming answers, summed over all chats: with many chats at once each one updates less often (every update costs the app CPU that the engine needs).", minimum=1.0)

@@ -116,3 +116,29 @@ def test_routing_switches_only_once_the_new_adapter_is_loaded(make_app, tiny_mod
     assert all(loaded for routing, loaded in seen), [s for s in seen if not s[1]][:3]
     models = httpx.get(f"{config.serve.engine_url}/v1/models").json()["data"]
     assert f"support-{new}" in {model["id"] for model in models}
+
+
+def loaded_adapters(app) -> set[str]:
+    return set(httpx.get(f"{app.url}/healthz").json()["versions"]["loaded_adapters"])
+
+
+@pytest.mark.parametrize("preload", [True, False])
+def test_a_newly_registered_version_is_loaded_before_it_is_promoted(make_app, tiny_model_dir, tmp_path, preload):
+    """The nightly job registers a candidate before it canaries it: the app loads it meanwhile, so the
+    promotion only switches routing. With preloading off, it is loaded when the aliases first name it."""
+    home = tmp_path / "home"
+    registry = home / "registry"
+    current = register_version(registry, make_adapter(tiny_model_dir, tmp_path / "current", 11), {})
+    promote(registry, current, actor="test", reason="release")
+    app, deps, _ = make_app(home, preload_newest_version=preload)
+    wait_for_routing(app, current)
+    candidate = register_version(registry, make_adapter(tiny_model_dir, tmp_path / "candidate", 12), {})
+    deadline = time.monotonic() + 30
+    while f"support-{candidate}" not in loaded_adapters(app) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.6)  # three more polls: a router that would load it has had every chance
+    assert (f"support-{candidate}" in loaded_adapters(app)) is preload
+    assert httpx.get(f"{app.url}/healthz").json()["versions"]["routing"]["production"] == current
+    promote(registry, candidate, actor="test", reason="passed the gate")
+    wait_for_routing(app, candidate)
+    assert f"support-{candidate}" in loaded_adapters(app)
