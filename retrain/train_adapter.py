@@ -131,6 +131,9 @@ def _setup_trainer(base_model_dir, tokenizer, train, validation, config: Retrain
     return trainer
 
 
+GROUP_WINDOW_BATCHES = 4  # batches sorted by length together (transformers: up to 50)
+
+
 class WeightedLossTrainer(Trainer):
     """The Trainer with a per-example loss weight (overriding compute_loss is how transformers documents it)."""
 
@@ -145,6 +148,34 @@ class WeightedLossTrainer(Trainer):
         from torch.utils.data import SequentialSampler
 
         return SequentialSampler(eval_dataset) if eval_dataset is not None else None
+
+    def _get_train_sampler(self, train_dataset=None):
+        """Length grouping within small windows of GROUP_WINDOW_BATCHES random batches.
+
+        transformers sorts windows of up to 50 batches, so consecutive batches are all short or all long
+        answers; measured on the same data and steps, that cost validation loss against random batches
+        (+0.0017 ± 0.0011 over 3 seeds). Sorting only a few random batches at a time keeps most of the
+        padding saved and batches close to random ones.
+        """
+        if self.args.train_sampling_strategy != "group_by_length":
+            return super()._get_train_sampler(train_dataset)
+        from transformers.trainer_pt_utils import get_length_grouped_indices
+
+        dataset = train_dataset if train_dataset is not None else self.train_dataset
+        lengths = [len(item["input_ids"]) for item in dataset]
+        generator = torch.Generator().manual_seed(self.args.data_seed if self.args.data_seed is not None
+                                                  else self.args.seed)
+        batch_size = self.args.per_device_train_batch_size
+
+        class WindowGroupedSampler(torch.utils.data.Sampler):
+            def __len__(self):
+                return len(lengths)
+
+            def __iter__(self):
+                return iter(get_length_grouped_indices(lengths, batch_size, mega_batch_mult=GROUP_WINDOW_BATCHES,
+                                                       generator=generator))
+
+        return WindowGroupedSampler()
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         """Token-level cross-entropy where every token of an example counts `weight` times."""
