@@ -438,9 +438,19 @@ def demo_environment(settings: DemoSettings, base_env: dict) -> dict:
             # few hundred reviewed answers, so hold out more of them and ask for fewer pairs than a real night
             "SUPPORTLOOP__RETRAIN__TEST_SHARE": "0.2",
             "SUPPORTLOOP__EVAL__MIN_TEST_EXAMPLES": "20",
-            "SUPPORTLOOP__EVAL__GOLDEN_EXAMPLES": "40",
+            # the story is a policy change: one fact in a 30-word answer moves ROUGE-L too little to be
+            # significant on a few hundred examples, so the gate compares the golden set's policy facts and
+            # ROUGE-L only guards against regressions (golden set, intents, personas)
+            "SUPPORTLOOP__EVAL__PRIMARY_METRIC": "policy_accuracy",
+            "SUPPORTLOOP__EVAL__GOLDEN_EXAMPLES": "80",
+            # a few hundred live ratings per round: a wider non-inferiority margin lets the monitor decide
+            "SUPPORTLOOP__EVAL__MONITOR_MARGIN": "0.1",
             "SUPPORTLOOP__EVAL__MAX_TEST_EXAMPLES": "150",
             "SUPPORTLOOP__EVAL__MAX_NEW_TOKENS": "64",
             "SUPPORTLOOP__EVAL__BOOTSTRAP_SAMPLES": "1000",
             "SUPPORTLOOP__RETRAIN__MAX_STEPS": str(settings.train_steps),
+            # ~150 examples seen ~12 times: half the default rate learned as many new facts without the
+            # golden-set ROUGE-L loss (demo feedback, 120 steps: 1e-3 → 9/24 policy answers, ROUGE-L
+            # 0.482 → 0.487; 2e-3 → 11/24, 0.482 → 0.471)
+            "SUPPORTLOOP__RETRAIN__LEARNING_RATE": "0.001",
             "SUPPORTLOOP__RETRAIN__EVAL_STEPS": "20"}
