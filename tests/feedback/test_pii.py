@@ -20,30 +20,6 @@ from feedback.pii import PiiSpan, find_pii, iban_valid, luhn_valid, scrub_pii, s
     ("IBAN DE89 3704 0044 0532 0130 00, thanks", "IBAN [IBAN], thanks"),
     ("GB82WEST12345698765432", "[IBAN]"),
     ("a@b.c is not an address, x@y.io is", "a@b.c is not an address, [EMAIL] is"),
-])
-def test_pii_is_replaced(text, expected):
-    assert scrub_pii(text) == expected
-
-
-@pytest.mark.parametrize("text", [
-    "order #SN12345 placed on 2026-05-01 cost $129.99",
-    "4111111111111112 fails the Luhn check",
-    "DE00 3704 0044 0532 0130 00 fails the IBAN check",
-    "open 09:00-18:00, 7 days a week; 30 days to return",
-    "version 1.2.3 of the app, ZIP 10001, 3 items",
-    "",
-    "<script>alert(1)</script> x'); DROP TABLE turns; --",
-])
-def test_ordinary_text_is_left_alone(text):
-    assert scrub_pii(text) == text
-
-
-def test_checksums():
-    assert luhn_valid("4111111111111111") and not luhn_valid("4111111111111112")
-    assert iban_valid("DE89370400440532013000") and not iban_valid("DE00370400440532013000")
-
-
-@pytest.mark.parametrize("text, expected", [
     ("ring 020 7946 0958 tomorrow", "ring [PHONE] tomorrow"),
     ("call me at 415.555.0142 ext. 12", "call me at [PHONE]"),
     ("+49 30 901820", "[PHONE]"),
@@ -56,11 +32,23 @@ def test_checksums():
     ("x\x00jane@example.com\x00y", "x\x00[EMAIL]\x00y"),
     ("Ünïcødé 🙂 mail: jörg@exämple.de", "Ünïcødé 🙂 mail: [EMAIL]"),
 ])
-def test_pii_is_replaced_by_libraries(text, expected):
+def test_pii_is_replaced(text, expected):
     assert scrub_pii(text) == expected
 
 
+def test_checksums():
+    assert luhn_valid("4111111111111111") and not luhn_valid("4111111111111112")
+    assert iban_valid("DE89370400440532013000") and not iban_valid("DE00370400440532013000")
+
+
 @pytest.mark.parametrize("text", [
+    "order #SN12345 placed on 2026-05-01 cost $129.99",
+    "4111111111111112 fails the Luhn check",
+    "DE00 3704 0044 0532 0130 00 fails the IBAN check",
+    "open 09:00-18:00, 7 days a week; 30 days to return",
+    "version 1.2.3 of the app, ZIP 10001, 3 items",
+    "",
+    "<script>alert(1)</script> x'); DROP TABLE turns; --",
     "order #SN61754 for $4.99, tracking 1Z999AA10123456784",
     "between 2026-05-01 and 2026-05-09, 3 items at $12.99 each",
     "ship 12/05/2026, total 1,299.00 EUR, refund within 30 days",
