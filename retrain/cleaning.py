@@ -15,6 +15,7 @@ same example once both read "Call [PHONE]". Where two examples collide, the one 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -172,13 +173,7 @@ def remove_near_duplicates(examples: Sequence[Example], threshold: float,
     from datasketch.hashfunc import sha1_hash32
 
     # Word 3-grams repeat across examples (one answer template, many order numbers): hash each one once.
-    hashed: dict[bytes, int] = {}
-
-    def hash_once(shingle: bytes) -> int:
-        value = hashed.get(shingle)
-        if value is None:
-            value = hashed[shingle] = sha1_hash32(shingle)
-        return value
+    hash_once = functools.cache(sha1_hash32)
 
     # One sketch reset per example rather than MinHash.bulk's copy per example (its constructor re-checks the
     # permutations every time); the hash values are the same.

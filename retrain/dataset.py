@@ -14,6 +14,7 @@ Its name is the hash of its content, so a rerun on unchanged feedback finds the 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import json
@@ -117,7 +118,7 @@ def build_dataset(turns: Sequence[FeedbackTurn], golden_questions: Sequence[str]
 def _build_dataset(turns, golden_questions, config: RetrainConfig, scrub: Callable, progress) -> Dataset:
     note = progress or (lambda message: None)
     started = time.monotonic()
-    scrub = _memoized(scrub)  # prompts repeat across examples, pairs and labels: scrub each text once
+    scrub = functools.cache(scrub)  # prompts repeat across examples, pairs and labels: scrub each text once
     outcome = apply_rules(turns, RuleSettings.from_config(config))
     note(f"rules: {len(outcome.examples)} examples, {len(outcome.pairs)} preference pairs, "
          f"{len(outcome.labels)} good/bad labels from {len(turns)} turns")
@@ -128,7 +129,7 @@ def _build_dataset(turns, golden_questions, config: RetrainConfig, scrub: Callab
     verify_no_golden(splits["train"] + splits["validation"], golden_questions)
     note(f"split: " + ", ".join(f"{name} {len(splits[name])}" for name in SPLITS))
     # A label's prompt and answer are mostly the texts of an example or another label: clean each text once.
-    clean = _memoized(lambda text: _clean(text, scrub))
+    clean = functools.cache(lambda text: _clean(text, scrub))
     pairs = tuple(replace(pair, prompt=_clean_messages(pair.prompt, clean), chosen=clean(pair.chosen),
                           rejected=clean(pair.rejected)) for pair in outcome.pairs)
     labels = tuple(replace(label, prompt=_clean_messages(label.prompt, clean),
@@ -141,16 +142,6 @@ def _build_dataset(turns, golden_questions, config: RetrainConfig, scrub: Callab
               "preference_pairs": len(pairs), "kto_labels": len(labels),
               "kto_good": sum(label.label for label in labels), "seconds": round(time.monotonic() - started, 2)}
     return Dataset(splits=splits, pairs=pairs, labels=labels, report=report)
-
-
-def _memoized(function: Callable) -> Callable:
-    cache: dict = {}
-
-    def once(text: str):
-        if text not in cache:
-            cache[text] = function(text)
-        return cache[text]
-    return once
 
 
 def _clean(text: str, scrub: Callable) -> str:
