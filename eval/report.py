@@ -28,8 +28,9 @@ from eval.report_model import breakdown, metric_value, summarize
 # (field of ExampleScore, label, how it is aggregated, decimals): booleans as rates, except PII leaks, which count.
 TABLE_METRICS = (("rougeL", "ROUGE-L", "mean", 4), ("chrf", "chrF", "mean", 2), ("bleu", "BLEU", "mean", 2),
                  ("policy_accuracy", "policy accuracy", "mean", 4), ("hard_case_ok", "hard-case ok rate", "mean", 4),
-                 ("claims_supported", "supported claims rate", "mean", 4), ("pii_leak", "PII leaks (answers)", "count", 0), ("perplexity", "reference perplexity", "mean", 3),
-                 ("length_words", "length (words)", "mean", 1), ("latency_ms", "latency (ms)", "mean", 1))
+                 ("claims_supported", "supported claims rate", "mean", 4), ("pii_leak", "PII leaks (answers)", "count", 0),
+                 ("perplexity", "reference perplexity", "mean", 3), ("length_words", "length (words)", "mean", 1),
+                 ("latency_ms", "latency (ms)", "mean", 1))
 WORST_ANSWERS = 8
 CELL_CHARS = 240
 

@@ -30,7 +30,7 @@ from typing import Mapping, Sequence
 
 from corpus.facts import claims_in
 from eval.metrics import load_metric
-from feedback.pii import scrub_pii
+from feedback.pii import KINDS as PII_KINDS, scrub_pii
 
 SOURCES = ("test", "golden")
 HARD_CASE_KINDS = ("unconventional", "impossible", "wrong_claim", "ambiguous", "back_reference")
@@ -152,7 +152,7 @@ def asks_question(answer: str) -> bool:
     return "?" in answer
 
 
-_PLACEHOLDER = re.compile(r"\[(?:IBAN|CARD|EMAIL|PHONE|ADDRESS|NAME)\]")
+_PLACEHOLDER = re.compile(r"\[(?:" + "|".join(PII_KINDS) + r")\]")  # what scrub_pii writes
 
 
 def pii_spans(text: str) -> list[str]:
