@@ -16,7 +16,7 @@ from typing import Optional
 
 from feedback.records import ConversationRecord, TurnRecord, utc_now
 from serve.chat_client import EngineCallError, SamplingParams, engine_http_client, stream_chat_completion
-from serve.context import TokenCounter, trim_to_window
+from serve.context import TokenCounter, trim_to_window, with_system_prompt
 from serve.guards import CustomerLimits, InputRejected, clean_message
 from serve.metrics import ServeMetrics
 from serve.versions import AdapterLoadError, VersionRouter
@@ -194,8 +194,7 @@ class ChatService:
         """The conversation trimmed to the context window (raise InputRejected when it cannot fit)."""
         budget = self.config.max_model_len - self.sampling.max_tokens
         if self.token_bound is not None:
-            whole = ([{"role": "system", "content": self.config.system_prompt}] if self.config.system_prompt else []) \
-                + list(conversation.messages)
+            whole = with_system_prompt(self.config.system_prompt, conversation.messages)
             if self.token_bound(whole) <= budget:  # the usual case: no tokenizing, no thread hop
                 return whole
         return await asyncio.to_thread(trim_to_window, self.config.system_prompt, conversation.messages,

@@ -13,6 +13,11 @@ from serve.guards import InputRejected
 TokenCounter = Callable[[Sequence[dict]], int]
 
 
+def with_system_prompt(system_prompt: str, messages: Sequence[dict]) -> list[dict]:
+    """What the engine is sent: the system prompt (when there is one), then `messages`."""
+    return ([{"role": "system", "content": system_prompt}] if system_prompt else []) + list(messages)
+
+
 def trim_to_window(system_prompt: str, history: Sequence[dict], count_tokens: TokenCounter,
                    budget: int) -> list[dict]:
     """The messages to send: system prompt + the newest turns of `history` whose prompt fits in `budget` tokens.
@@ -20,10 +25,9 @@ def trim_to_window(system_prompt: str, history: Sequence[dict], count_tokens: To
     `history` alternates user/assistant and ends with the new user message. Raise InputRejected when even
     the system prompt and that message alone do not fit.
     """
-    system = [{"role": "system", "content": system_prompt}] if system_prompt else []
     turns = list(history)
     while turns:
-        candidate = system + turns
+        candidate = with_system_prompt(system_prompt, turns)
         if count_tokens(candidate) <= budget:
             return candidate
         if len(turns) == 1:

@@ -66,7 +66,7 @@ class VersionRouter:
     def ensure_loaded(self, version: str) -> str:
         """The engine model name of `version`, loading its adapter first if needed; raise AdapterLoadError."""
         self.last_used[version] = time.monotonic()
-        if version == BASE or version in self.loaded:
+        if self.is_loaded(version):
             return adapter_name(version)
         with self._lock:
             if version not in self.loaded:
@@ -168,8 +168,7 @@ class VersionRouter:
             log.warning("could not preload %s (it is loaded again if it is ever routed to): %s", newest, exc)
 
     def start(self) -> None:
-        self.refresh()
-        self.preload_newest_version()
+        self.refresh()  # routed versions load before the app serves; the newest is preloaded by the watcher
         self._thread = threading.Thread(target=self._watch, name="registry-watcher", daemon=True)
         self._thread.start()
 
