@@ -21,7 +21,10 @@ from supportloop.errors import SupportloopError
 from supportloop.paths import HomePaths, publish_directory, staging_directory
 
 from retrain.chat_format import render_plain, with_system_prompt
+from corpus.schema import write_corpus
+
 from retrain.packing import pack_sequences
+from retrain.replay import TRAINING_CONVERSATIONS_FILE
 from retrain.sft_examples import IGNORE_INDEX
 
 MANIFEST_NAME = "supportloop_manifest.json"
@@ -113,6 +116,8 @@ def build_base_model(conversations, config: BuiltinModelConfig, system_prompt: s
     try:
         model.save_pretrained(staging, safe_serialization=True)
         tokenizer.save_pretrained(staging)
+        # kept beside the weights: nightly fine-tunes replay some of them (retrain/replay.py)
+        write_corpus(staging / TRAINING_CONVERSATIONS_FILE, training)
         manifest = {
             "kind": "supportloop-builtin-base",
             "corpus_hash": corpus_hash,
@@ -121,6 +126,7 @@ def build_base_model(conversations, config: BuiltinModelConfig, system_prompt: s
             "parameters": sum(p.numel() for p in model.parameters()),
             "vocab_size": len(tokenizer),
             "train_conversations": len(training),
+            "training_conversations_file": TRAINING_CONVERSATIONS_FILE,
             "train_tokens_per_epoch": len(train_blocks) * config.seq_len,
             "tokens_seen": config.train_steps * config.batch_size * config.seq_len,
             "final_train_loss": round(sum(history[-20:]) / len(history[-20:]), 4),

@@ -29,8 +29,9 @@ from supportloop.config import RetrainConfig
 from supportloop.errors import SupportloopError
 from supportloop.paths import publish_directory, staging_directory
 
-from retrain.cleaning import clean_examples, normalize_text
+from retrain.cleaning import clean_examples, comparison_key, normalize_text
 from retrain.dataset_rules import Example, FeedbackTurn, RuleSettings, apply_rules
+from retrain.replay import ReplayPool, choose_replay
 from retrain.splitting import SPLITS, balance_intents, split_examples, split_of, verify_no_golden
 
 DATASET_FILE = "dataset.json"
@@ -109,13 +110,16 @@ def _feedback_turns(table) -> list[FeedbackTurn]:
 
 
 def build_dataset(turns: Sequence[FeedbackTurn], golden_questions: Sequence[str], config: RetrainConfig,
-                  scrub: Callable, progress: Optional[Callable[[str], None]] = None) -> Dataset:
-    """Rules → cleaning → split → balance (training split only) → the golden check; pure apart from `progress`."""
+                  scrub: Callable, progress: Optional[Callable[[str], None]] = None,
+                  replay: ReplayPool = ReplayPool()) -> Dataset:
+    """Rules → cleaning → split → balance → replay (training split only) → the golden check; pure apart from
+    `progress`."""
     with _collector_paused():
-        return _build_dataset(turns, golden_questions, config, scrub, progress)
+        return _build_dataset(turns, golden_questions, config, scrub, progress, replay)
 
 
-def _build_dataset(turns, golden_questions, config: RetrainConfig, scrub: Callable, progress) -> Dataset:
+def _build_dataset(turns, golden_questions, config: RetrainConfig, scrub: Callable, progress,
+                   replay: ReplayPool) -> Dataset:
     note = progress or (lambda message: None)
     started = time.monotonic()
     scrub = functools.cache(scrub)  # prompts repeat across examples, pairs and labels: scrub each text once
@@ -126,7 +130,13 @@ def _build_dataset(turns, golden_questions, config: RetrainConfig, scrub: Callab
                                        progress=lambda step: note(f"cleaning: {step}"))
     splits = split_examples(cleaned, config.validation_share, config.test_share)
     splits["train"], balance = balance_intents(splits["train"], config.max_intent_share)
+    feedback_train = len(splits["train"])
+    replayed = choose_replay(replay.examples, round(feedback_train * config.replay_ratio), config.replay_weight,
+                             frozenset(comparison_key(q) for q in golden_questions), comparison_key)
+    splits["train"] = splits["train"] + replayed
     verify_no_golden(splits["train"] + splits["validation"], golden_questions)
+    note(f"replay: {len(replayed)} of {len(replay.examples)} base-training examples added to {feedback_train} "
+         f"from feedback ({replay.source or 'no pool'})")
     note(f"split: " + ", ".join(f"{name} {len(splits[name])}" for name in SPLITS))
     # A label's prompt and answer are mostly the texts of an example or another label: clean each text once.
     clean = functools.cache(lambda text: _clean(text, scrub))
@@ -137,6 +147,7 @@ def _build_dataset(turns, golden_questions, config: RetrainConfig, scrub: Callab
     report = {"turns": len(turns), "rules": outcome.counts,
               "sources": _count(cleaned, lambda e: e.source), "cleaning": cleaning.to_json(),
               "balance": balance.to_json(),
+              "feedback_train": feedback_train, "replay": {**replay.to_json(), "added": len(replayed)},
               "splits": {name: len(splits[name]) for name in SPLITS},
               "split_by_intent": {name: _count(splits[name], lambda e: e.intent) for name in SPLITS},
               "preference_pairs": len(pairs), "kto_labels": len(labels),
@@ -157,6 +168,12 @@ def _count(examples, key) -> dict[str, int]:
     for example in examples:
         counts[key(example)] = counts.get(key(example), 0) + 1
     return dict(sorted(counts.items()))
+
+
+def feedback_train_examples(description: dict) -> int:
+    """Training examples that came from feedback (replayed ones do not count towards retrain.min_examples)."""
+    report = description["report"]
+    return report.get("feedback_train", report["splits"]["train"])
 
 
 def require_enough(usable: int, minimum: int) -> None:
@@ -199,7 +216,7 @@ def write_dataset(dataset: Dataset, snapshot: Snapshot, datasets_dir: Path, conf
 def _rule_config(config: RetrainConfig) -> dict:
     keys = ("min_examples", "min_agent_stars", "correction_weight", "agent_rated_weight", "customer_thumbs_weight",
             "max_examples_per_customer", "max_intent_share", "validation_share", "test_share",
-            "near_duplicate_threshold", "scrub_pii")
+            "near_duplicate_threshold", "scrub_pii", "replay_ratio", "replay_weight")
     return {key: getattr(config, key) for key in keys}
 
 
@@ -241,6 +258,12 @@ def render_report(description: dict) -> str:
               f"{report['balance']['note']}.", "", "| intent | before | after |", "|---|---:|---:|"]
     before, after = report["balance"]["before"], report["balance"]["after"]
     lines += [f"| {intent} | {before[intent]} | {after.get(intent, 0)} |" for intent in sorted(before)]
+    if "replay" in report:  # datasets written before replay existed have no such entry
+        replay = report["replay"]
+        lines += ["", "## Replay", "", f"{replay['added']} examples the base model was trained on were added to the "
+                  f"{report['feedback_train']} training examples from feedback ({replay['available']} available, "
+                  f"{replay['left_out_stale']} left out for stating what the store no longer says; "
+                  f"{replay['source'] or 'no pool'})."]
     lines += ["", "## Splits", "", "| intent | " + " | ".join(SPLITS) + " |", "|---|" + "---:|" * len(SPLITS)]
     intents = sorted({intent for split in report["split_by_intent"].values() for intent in split})
     lines += [f"| {intent} | " + " | ".join(str(report["split_by_intent"][name].get(intent, 0)) for name in SPLITS)

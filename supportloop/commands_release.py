@@ -69,13 +69,12 @@ def evaluation_inputs(config: SupportloopConfig, dataset_dir: Path | None) -> li
     Both carry the quantities the corpus (rendered from the current policy and catalog) states, so answers
     claiming anything else are counted.
     """
-    from corpus.facts import known_claims
     from corpus.policy import load_policy
     from eval.evaluation import golden_examples, held_out_examples
-    from supportloop.base import current_corpus
+    from supportloop.base import current_corpus, current_known_claims
 
     conversations = current_corpus(config).conversations
-    known = known_claims(m["content"] for c in conversations for m in c.messages if m["role"] == "assistant")
+    known = current_known_claims(config)
     examples = held_out_examples(dataset_dir, config.eval.max_test_examples, known) if dataset_dir else []
     policy = load_policy(config.corpus.policy_file or None)
     return examples + golden_examples(conversations, policy, config.eval.golden_examples, known)
@@ -129,7 +128,7 @@ def _nightly(config: SupportloopConfig, paths: HomePaths) -> int:
     from eval.monitor import monitor_once
     from eval.registry import promote, read_aliases, read_evaluation
     from retrain.candidate import train_candidate
-    from retrain.dataset import NothingToTrain, require_enough
+    from retrain.dataset import NothingToTrain, feedback_train_examples, require_enough
     from supportloop.base import current_base_model
     from supportloop.commands_retrain import prepare_dataset
 
@@ -150,7 +149,7 @@ def _nightly(config: SupportloopConfig, paths: HomePaths) -> int:
     stage("dataset", started)
     try:
         started = time.monotonic()
-        require_enough(description["report"]["splits"]["train"], config.retrain.min_examples)
+        require_enough(feedback_train_examples(description), config.retrain.min_examples)
         candidate = train_candidate(config, dataset_dir, current_base_model(config).name_or_path, paths.runs,
                                     paths.registry, show_progress=False, announce=say)
         version = candidate.version

@@ -41,6 +41,7 @@ def prepare_dataset(config: SupportloopConfig, announce=print) -> tuple[Path, di
     """Snapshot → dataset directory (reused when the content is unchanged); returns it and its description."""
     from feedback.pii import scrub_with_counts
     from retrain.dataset import build_dataset, read_description, read_snapshot, write_dataset
+    from supportloop.base import current_replay_pool
 
     paths = HomePaths.from_config(config)
     paths.ensure_writable()
@@ -48,20 +49,20 @@ def prepare_dataset(config: SupportloopConfig, announce=print) -> tuple[Path, di
     announce(f"snapshot {snapshot.snapshot_id}: " + ", ".join(f"{n} {t}" for t, n in snapshot.counts.items()))
     scrub = scrub_with_counts if config.retrain.scrub_pii else (lambda text: (text, {}))
     dataset = build_dataset(snapshot.turns, golden_questions(config), config.retrain, scrub,
-                            progress=lambda message: announce(f"  {message}"))
+                            progress=lambda message: announce(f"  {message}"), replay=current_replay_pool(config))
     directory = write_dataset(dataset, snapshot, paths.runs / "datasets", config.retrain)
     return directory, read_description(directory)
 
 
 def run_retrain_dataset(args: argparse.Namespace, config: SupportloopConfig) -> int:
-    from retrain.dataset import NothingToTrain, require_enough
+    from retrain.dataset import NothingToTrain, feedback_train_examples, require_enough
 
     directory, description = prepare_dataset(config)
     splits = description["report"]["splits"]
     print(f"dataset {directory}: " + ", ".join(f"{name} {count}" for name, count in splits.items()))
     print(f"report: {directory / 'report.md'}")
     try:
-        require_enough(splits["train"], config.retrain.min_examples)
+        require_enough(feedback_train_examples(description), config.retrain.min_examples)
     except NothingToTrain as exc:
         print(str(exc))
         return EXIT_NOTHING_TO_TRAIN
@@ -70,13 +71,13 @@ def run_retrain_dataset(args: argparse.Namespace, config: SupportloopConfig) -> 
 
 def run_retrain_train(args: argparse.Namespace, config: SupportloopConfig) -> int:
     from retrain.candidate import train_candidate
-    from retrain.dataset import NothingToTrain, require_enough
+    from retrain.dataset import NothingToTrain, feedback_train_examples, require_enough
     from supportloop.base import current_base_model
 
     paths = HomePaths.from_config(config)
     try:
         directory, description = prepare_dataset(config)
-        require_enough(description["report"]["splits"]["train"], config.retrain.min_examples)
+        require_enough(feedback_train_examples(description), config.retrain.min_examples)
         candidate = train_candidate(config, directory, current_base_model(config).name_or_path, paths.runs,
                                     paths.registry, show_progress=not args.quiet)
     except NothingToTrain as exc:

@@ -140,6 +140,8 @@ class RetrainConfig:
     max_intent_share: float = option(0.35, "Largest share of the training examples one intent may have; bigger intents are downsampled deterministically.", minimum=0.05, maximum=1.0)
     validation_share: float = option(0.1, "Share of conversations in the validation split (by a hash of the conversation id: stable night after night).", minimum=0.0, maximum=0.5)
     test_share: float = option(0.1, "Share of conversations in the held-out test split the evaluation uses; they are never trained on.", minimum=0.0, maximum=0.5)
+    replay_ratio: float = option(1.0, "Examples the built-in base model was trained on, replayed per training example from feedback (a few hundred examples seen many times make the model forget what they do not cover); answers stating what the store no longer says are never replayed. 0 disables; an external base model has none.", minimum=0.0, maximum=10.0)
+    replay_weight: float = option(1.0, "Loss weight of a replayed example.", minimum=0.0)
     near_duplicate_threshold: float = option(0.85, "Examples whose prompt and answer are this similar (MinHash Jaccard of word 3-grams) to a kept one are dropped as near-duplicates.", minimum=0.5, maximum=1.0)
     scrub_pii: bool = option(True, "Replace e-mails, phone numbers, card numbers, IBANs and addresses by typed placeholders before training.")
 

@@ -10,7 +10,8 @@ from retrain.base_model import BaseModelError, build_base_model, check_causal_lm
 from tests.conftest import TINY_MODEL, TINY_SYSTEM_PROMPT
 
 EXPECTED_FILES = {"config.json", "generation_config.json", "model.safetensors", "tokenizer.json",
-                  "tokenizer_config.json", "chat_template.jinja", "supportloop_manifest.json"}
+                  "tokenizer_config.json", "chat_template.jinja", "supportloop_manifest.json",
+                  "training_conversations.jsonl"}
 
 
 def test_model_directory_holds_exactly_the_expected_files(tiny_model_dir):
@@ -25,6 +26,14 @@ def test_manifest_describes_the_build(tiny_model_dir, tiny_corpus):
     assert manifest["system_prompt"] == TINY_SYSTEM_PROMPT
     assert manifest["loss_history"][0] > manifest["final_train_loss"], "training did not lower the loss"
     assert manifest["validation_loss"] is not None
+
+
+def test_keeps_its_training_conversations_for_replay(tiny_model_dir, tiny_corpus):
+    from retrain.replay import read_training_conversations
+
+    kept = read_training_conversations(str(tiny_model_dir))
+    assert [c.id for c in kept] == [c.id for c in tiny_corpus.conversations if c.split == "base_train"]
+    assert read_training_conversations(str(tiny_model_dir.parent)) is None  # a directory without them
 
 
 def test_loads_in_transformers_and_generates_a_turn(tiny_model_dir):
