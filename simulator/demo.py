@@ -11,7 +11,8 @@ every step through the real CLI in a subprocess (or the library call that CLI co
     nightly  = supportloop nightly                  # dataset → train → evaluate → gate → canary
     canary   = simulate + monitor until the monitor promotes the canary
     after    = policy-question accuracy of the new production
-    poison   = simulate --policy POISONED → nightly # agents "correct" with a wrong policy: the gate rejects it
+    poison   = simulate --policy POISONED → nightly # agents "correct" with a wrong policy (trained without replay):
+                                                   # the gate rejects it
     slip     = registry promote BAD --canary 0.5 → simulate → monitor rolls it back
     report   = <demo home>/demo-report.md with plots
 
@@ -328,12 +329,12 @@ def check_ratings_kept(run: DemoRun) -> None:
         run.check(f"{kind}: {count} acknowledged, {stored[kind]} stored", stored[kind] == count)
 
 
-def nightly(run: DemoRun, expected: int) -> Optional[str]:
+def nightly(run: DemoRun, expected: int, extra_env: Optional[dict] = None) -> Optional[str]:
     """`supportloop nightly`; the candidate it trained, with the gate's decision recorded for the report."""
     from eval.registry import list_versions, read_evaluation
 
     before = set(list_versions(run.home / "registry"))
-    code, _ = cli(run, "nightly")
+    code, _ = cli(run, "nightly", extra_env=extra_env)
     trained = [v for v in list_versions(run.home / "registry") if v not in before]
     version = trained[-1] if trained else None
     evaluation = read_evaluation(run.home / "registry", version) if version else None
@@ -396,7 +397,11 @@ def play_demo(settings: DemoSettings, config: SupportloopConfig, env: dict) -> D
                   f"{run.accuracy['after']['total']})", after > before)
         if not settings.skip_bad:
             step(run, "poisoned feedback", traffic, "poison", poisoned, 20, settings.conversations * 2)
-            bad = step(run, "nightly on poisoned feedback: the gate", nightly, 4)
+            # Without replay, as a careless fine-tune would train: replay dilutes poison as it dilutes everything
+            # else (with it, the forced version rated as well as production live, 33 % vs 31 %, and the story
+            # needs a version that is clearly bad for the monitor to catch)
+            bad = step(run, "nightly on poisoned feedback: the gate", nightly, 4,
+                       {"SUPPORTLOOP__RETRAIN__REPLAY_RATIO": "0"})
             run.check("the gate rejects the candidate trained on poisoned feedback", run.gates[-1]["exit"] == 4)
             if run.check("the poisoned candidate was registered (to force it through)", bad and bad != candidate):
                 step(run, "a bad version slips through", lambda r: cli(
@@ -439,10 +444,11 @@ def demo_environment(settings: DemoSettings, base_env: dict) -> dict:
             "SUPPORTLOOP__RETRAIN__TEST_SHARE": "0.2",
             "SUPPORTLOOP__EVAL__MIN_TEST_EXAMPLES": "20",
             # the story is a policy change: one fact in a 30-word answer moves ROUGE-L too little to be
-            # significant on a few hundred examples, so the gate compares the golden set's policy facts and
-            # ROUGE-L only guards against regressions (golden set, intents, personas)
+            # significant on a few hundred examples, so the gate compares the golden set's policy facts (nearly
+            # all of them: 80 of the 247 golden conversations gave intervals twice as wide) and ROUGE-L only
+            # guards against regressions (golden set, intents, personas)
             "SUPPORTLOOP__EVAL__PRIMARY_METRIC": "policy_accuracy",
-            "SUPPORTLOOP__EVAL__GOLDEN_EXAMPLES": "80",
+            "SUPPORTLOOP__EVAL__GOLDEN_EXAMPLES": "200",
             # a few hundred live ratings per round: a wider non-inferiority margin lets the monitor decide
             "SUPPORTLOOP__EVAL__MONITOR_MARGIN": "0.1",
             "SUPPORTLOOP__EVAL__MAX_TEST_EXAMPLES": "150",
