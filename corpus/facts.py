@@ -60,3 +60,9 @@ def known_claims(answers: Iterable[str]) -> frozenset[str]:
     store never said: "returns within 7 days" when the policy says 60. The evaluation counts such answers.
     """
     return frozenset().union(*(claims_in(answer) for answer in answers))
+
+
+def corpus_claims(conversations: Iterable) -> frozenset[str]:
+    """`known_claims` of every assistant answer of corpus `conversations`."""
+    return known_claims(message["content"] for conversation in conversations for message in conversation.messages
+                        if message["role"] == "assistant")

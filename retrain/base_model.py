@@ -20,9 +20,9 @@ from supportloop.config import BuiltinModelConfig, SupportloopConfig
 from supportloop.errors import SupportloopError
 from supportloop.paths import HomePaths, publish_directory, staging_directory
 
-from retrain.chat_format import render_plain, with_system_prompt
 from corpus.schema import write_corpus
 
+from retrain.chat_format import render_plain, with_system_prompt
 from retrain.packing import pack_sequences
 from retrain.replay import TRAINING_CONVERSATIONS_FILE
 from retrain.sft_examples import IGNORE_INDEX

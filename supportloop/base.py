@@ -22,23 +22,16 @@ def current_corpus(config: SupportloopConfig):
                               paths.corpus_file)
 
 
-def current_known_claims(config: SupportloopConfig) -> frozenset[str]:
-    """Every quantity the store's own answers state (the corpus rendered from the current policy and catalog)."""
-    from corpus.facts import known_claims
-
-    return known_claims(message["content"] for conversation in current_corpus(config).conversations
-                        for message in conversation.messages if message["role"] == "assistant")
-
-
-def current_replay_pool(config: SupportloopConfig):
-    """The base model's own training conversations that may be replayed (retrain/replay.py); empty when the base
-    model has none beside it (an external model, or a built-in one built before replay existed)."""
+def current_replay_pool(config: SupportloopConfig, corpus_conversations):
+    """The base model's own training conversations that may be replayed (retrain/replay.py), judged stale against
+    the current corpus; empty when the base model has none beside it (an external model, or a built-in one built
+    before replay existed)."""
+    from corpus.facts import corpus_claims
+    from retrain.base_model import BaseModelError
     from retrain.replay import ReplayPool, read_training_conversations, replay_pool
 
     if config.retrain.replay_ratio <= 0:
         return ReplayPool(source="off (retrain.replay_ratio = 0)")
-    from retrain.base_model import BaseModelError
-
     try:
         base = current_base_model(config).name_or_path
     except BaseModelError as exc:  # a dataset can be built before the base model; training will need it
@@ -46,7 +39,7 @@ def current_replay_pool(config: SupportloopConfig):
     conversations = read_training_conversations(base)
     if conversations is None:
         return ReplayPool(source=f"none: {base} keeps no training conversations")
-    return replay_pool(conversations, current_known_claims(config), f"training conversations of {base}")
+    return replay_pool(conversations, corpus_claims(corpus_conversations), f"training conversations of {base}")
 
 
 def _builtin_dir(config: SupportloopConfig, paths: HomePaths):

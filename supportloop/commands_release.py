@@ -69,12 +69,13 @@ def evaluation_inputs(config: SupportloopConfig, dataset_dir: Path | None) -> li
     Both carry the quantities the corpus (rendered from the current policy and catalog) states, so answers
     claiming anything else are counted.
     """
+    from corpus.facts import corpus_claims
     from corpus.policy import load_policy
     from eval.evaluation import golden_examples, held_out_examples
-    from supportloop.base import current_corpus, current_known_claims
+    from supportloop.base import current_corpus
 
     conversations = current_corpus(config).conversations
-    known = current_known_claims(config)
+    known = corpus_claims(conversations)
     examples = held_out_examples(dataset_dir, config.eval.max_test_examples, known) if dataset_dir else []
     policy = load_policy(config.corpus.policy_file or None)
     return examples + golden_examples(conversations, policy, config.eval.golden_examples, known)

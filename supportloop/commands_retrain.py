@@ -29,11 +29,9 @@ def register(subparsers, add_command) -> None:
     train.add_argument("--quiet", action="store_true", help="no progress bar (logs and cron)")
 
 
-def golden_questions(config: SupportloopConfig) -> list[str]:
+def golden_questions(conversations) -> list[str]:
     """Every customer message of the corpus's golden evaluation set: never trained on."""
-    from supportloop.base import current_corpus
-
-    return [message["content"] for conversation in current_corpus(config).conversations
+    return [message["content"] for conversation in conversations
             if conversation.split == "golden" for message in conversation.messages if message["role"] == "user"]
 
 
@@ -41,15 +39,17 @@ def prepare_dataset(config: SupportloopConfig, announce=print) -> tuple[Path, di
     """Snapshot → dataset directory (reused when the content is unchanged); returns it and its description."""
     from feedback.pii import scrub_with_counts
     from retrain.dataset import build_dataset, read_description, read_snapshot, write_dataset
-    from supportloop.base import current_replay_pool
+    from supportloop.base import current_corpus, current_replay_pool
 
     paths = HomePaths.from_config(config)
     paths.ensure_writable()
     snapshot = read_snapshot(paths.feedback_db, config.feedback.reader_timeout_s)
     announce(f"snapshot {snapshot.snapshot_id}: " + ", ".join(f"{n} {t}" for t, n in snapshot.counts.items()))
     scrub = scrub_with_counts if config.retrain.scrub_pii else (lambda text: (text, {}))
-    dataset = build_dataset(snapshot.turns, golden_questions(config), config.retrain, scrub,
-                            progress=lambda message: announce(f"  {message}"), replay=current_replay_pool(config))
+    corpus = current_corpus(config).conversations  # generated once: golden questions and replay staleness
+    dataset = build_dataset(snapshot.turns, golden_questions(corpus), config.retrain, scrub,
+                            progress=lambda message: announce(f"  {message}"),
+                            replay=current_replay_pool(config, corpus))
     directory = write_dataset(dataset, snapshot, paths.runs / "datasets", config.retrain)
     return directory, read_description(directory)
 
