@@ -5,7 +5,9 @@ IO around the pure `eval.sequential.monitor_decision` (the statistics and why th
     aliases  = registry aliases
     canary?  canary ratings vs production ratings, both since the canary started (the same weeks, the same
              customers): promote the canary when it is not worse by more than the margin, drop it when it
-             is significantly worse, else wait
+             is significantly worse, else wait; a canary the release gate rejected (put there by hand) is
+             never promoted by the monitor: ratings as good as production's do not undo what the gate
+             measured offline, so that promotion stays a person's decision
     else     production ratings since its promotion vs the previous version's ratings before it: roll back
              to previous when production is significantly worse, else wait
     act      only when eval.monitor_enabled; every action is logged in the registry history with
@@ -24,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
-from eval.registry import BASE, Aliases, promote, read_aliases, read_history, rollback
+from eval.registry import BASE, Aliases, promote, read_aliases, read_evaluation, read_history, rollback
 from eval.sequential import MonitorVerdict, RatingCounts, monitor_decision
 
 NO_RATINGS = RatingCounts(0, 0)
@@ -65,6 +67,10 @@ def _watch_canary(root: Path, db_file: Path, eval_config: Any, timeout_s: float,
     verdict = _decide(ratings.get(canary, NO_RATINGS), ratings.get(production, NO_RATINGS), eval_config)
     window = f"ratings since {since.isoformat()}" if since else "all ratings (no canary entry in the history)"
     numbers = _describe(verdict.statistics, canary, production)
+    if verdict.verdict == "promote" and _gate_rejected(root, canary):
+        return MonitorOutcome("wait", canary, f"canary {canary} rates as well as production {production}, but the "
+                                              f"release gate rejected it, so only a person promotes it "
+                                              f"(supportloop promote): {numbers}; {window}", verdict.statistics)
     if verdict.verdict == "promote":
         reason = (f"canary {canary} is not worse than production {production} by more than "
                   f"{eval_config.monitor_margin:.3f}: {numbers}; {window}")
@@ -119,6 +125,11 @@ def _act(root: Path, seen: Aliases, action: str, version: str, reason: str, stat
                                                "next look", statistics)
     change()
     return MonitorOutcome(action, version, reason, statistics, acted=True)
+
+
+def _gate_rejected(root: Path, version: str) -> bool:
+    evaluation = read_evaluation(root, version)
+    return evaluation is not None and evaluation.get("verdict") == "reject"
 
 
 def _canary_started(history: list[dict], canary: str) -> Optional[datetime]:

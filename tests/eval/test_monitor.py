@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from eval.monitor import monitor_once
-from eval.registry import promote, read_aliases, read_history, register_version
+from eval.registry import promote, read_aliases, read_history, record_evaluation, register_version
 from feedback.log import FeedbackLog
 from supportloop.config import EvalConfig
 
@@ -101,6 +101,22 @@ def test_a_better_canary_is_promoted_and_ratings_before_it_became_canary_do_not_
     aliases = read_aliases(home.registry)
     assert (aliases.production, aliases.canary, aliases.previous) == ("v0002", None, "v0001")
     assert_logged_with_statistics(last_entry(home), "promote")
+
+
+def test_a_canary_the_gate_rejected_is_not_promoted_however_it_rates_but_is_still_rolled_back(home):
+    promote(home.registry, "v0001", actor="test", reason="first")
+    record_evaluation(home.registry, "v0002", {"verdict": "reject", "reasons": ["hard cases dropped"]}, actor="test")
+    promote(home.registry, "v0002", canary_share=0.2, actor="test", reason="forced by hand")
+    home.rate("v0001", 60, 120)
+    home.rate("v0002", 115, 120)
+
+    outcome = home.monitor()
+
+    assert (outcome.action, outcome.version, outcome.acted) == ("wait", "v0002", False)
+    assert "release gate rejected it" in outcome.reason
+    assert read_aliases(home.registry).canary.version == "v0002"
+    home.rate("v0002", 0, 300)  # now far worse than production: the monitor does act, by rolling it back
+    assert (home.monitor().action, read_aliases(home.registry).canary) == ("rollback", None)
 
 
 def test_a_canary_is_compared_with_the_base_model_when_nothing_is_in_production(home):
