@@ -7,6 +7,11 @@ token, so ROUGE-L alone would call it good; the fact check calls it wrong, and t
 
 A fact's "markers" are the strings of its policy value (numbers, amounts, names, phrases) that the
 reference actually contains; numbers match as whole words, text case-insensitively.
+
+An answer about the wrong thing is wrong too, as an agent sees at a glance: one that names a catalog product
+or an order number the conversation never mentioned ("your PulseFit Smart Watch" to a question about a
+pillow, "order #SN2870" for order #SN40091) is poor whatever its wording. Approving such answers would teach
+the model to swap names, and customers would not like them either.
 """
 
 from __future__ import annotations
@@ -18,11 +23,14 @@ from dataclasses import dataclass, fields, is_dataclass
 
 from rouge_score import rouge_scorer
 
+from corpus.catalog import PRODUCTS
+
 # Stars from the score: the lowest score that earns 5, 4, 3 and 2 stars (below the last: 1 star).
 STAR_FLOORS = (0.8, 0.6, 0.4, 0.2)
 POOR_STARS = 2  # an answer rated this or lower gets a correction (the reference answer)
 THUMBS_UP_STARS = 3  # customers are content from this many stars on (before noise)
 
+ORDER_NUMBER = re.compile(r"#SN\d+")
 _SCORER = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)  # stateless; safe to share between threads
 
 
@@ -33,6 +41,7 @@ class Judgement:
     missing: tuple[str, ...]  # ... and the answer does not
     score: float  # rouge_l x share of markers stated (1 when there are none)
     stars: int  # 1-5
+    wrong_names: tuple[str, ...] = ()  # products and order numbers the answer names but the conversation did not
 
     @property
     def facts_stated(self) -> float | None:
@@ -53,16 +62,26 @@ def fact_markers(policy, fact_names: Iterable[str], reference: str) -> tuple[str
     return tuple(found)
 
 
-def judge_answer(answer: str, reference: str, markers: Sequence[str]) -> Judgement:
+def judge_answer(answer: str, reference: str, markers: Sequence[str], conversation: Sequence[str] = ()) -> Judgement:
+    """Score `answer` against `reference`; `conversation` holds the texts before it (names it may repeat)."""
     rouge_l = _SCORER.score(reference, answer)["rougeL"].fmeasure if answer.strip() else 0.0
     missing = tuple(m for m in markers if not _contains(answer, m))
     stated = 1.0 if not markers else 1 - len(missing) / len(markers)
     score = rouge_l * stated
     stars = stars_for(score)
-    if missing:  # a wrong or missing fact is never more than a poor answer, however close the wording
+    known = names_in(" ".join([reference, *conversation]))
+    wrong = tuple(name for name in names_in(answer) if name not in known)
+    if missing or wrong:  # a wrong fact or a wrong product is never more than a poor answer, however close the wording
         stars = min(stars, POOR_STARS)
     return Judgement(rouge_l=round(rouge_l, 4), markers=tuple(markers), missing=missing, score=round(score, 4),
-                     stars=stars)
+                     stars=stars, wrong_names=wrong)
+
+
+def names_in(text: str) -> tuple[str, ...]:
+    """The catalog products (case-insensitively) and order numbers `text` names, in a stable order."""
+    folded = text.casefold()
+    products = [product.name for product in PRODUCTS if product.name.casefold() in folded]
+    return tuple(dict.fromkeys(products + ORDER_NUMBER.findall(text)))
 
 
 def stars_for(score: float) -> int:

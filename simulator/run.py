@@ -128,7 +128,8 @@ def play_customer(planned: PlannedConversation, policy, settings: SimulationSett
             messages, _ = _call(client, result, settings, exchange.user, api_name="/chat")
             answer = text_of(messages[-1]) if messages and messages[-1].get("role") == "assistant" else ""
             markers = fact_markers(policy, planned.policy_facts, exchange.reference)
-            judgement = judge_answer(answer, exchange.reference, markers)
+            earlier = [text for before in planned.exchanges[:index] for text in (before.user, before.reference)]
+            judgement = judge_answer(answer, exchange.reference, markers, [*earlier, exchange.user])
             turn = AnsweredTurn(index, len(messages) - 1, answer, exchange.reference, judgement)
             result.turns.append(turn)
             thumbs = customer_thumbs(judgement, settings.thumbs_noise, noise_draw(settings.seed, planned.key, index))
@@ -249,6 +250,7 @@ def review(api: httpx.Client, stored: StoredConversation, result: CustomerResult
             outcome.failures.append(("answer_mismatch", f"{answer.turn_id}: stored text differs from the chat"))
         judgement = turn.judgement
         missing = f"; missing {', '.join(judgement.missing)}" if judgement.missing else ""
+        missing += f"; names {', '.join(judgement.wrong_names)} wrongly" if judgement.wrong_names else ""
         stored_stars = _post(api, "/api/ratings", {"id": f"sim-{answer.turn_id}-stars", "turn_id": answer.turn_id,
                                                    "stars": judgement.stars,
                                                    "comment": f"simulator: score {judgement.score:.2f}{missing}"},

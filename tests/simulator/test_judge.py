@@ -64,3 +64,20 @@ def test_noise_draws_are_fixed_by_seed_and_key_and_flip_about_the_share_asked():
     assert noise_draw(1, "c1", 0) == noise_draw(1, "c1", 0) != noise_draw(2, "c1", 0)
     draws = [noise_draw(0, f"c{i}", 0) for i in range(2000)]
     assert 0.17 < sum(d < 0.2 for d in draws) / len(draws) < 0.23
+
+
+PILLOW_WARRANTY = "Every ShopNest product, the CloudRest Memory Foam Pillow included, comes with a 12-month warranty."
+
+
+@pytest.mark.parametrize("answer, conversation, wrong", [
+    (PILLOW_WARRANTY, (), ()),
+    (PILLOW_WARRANTY.replace("CloudRest Memory Foam Pillow", "PulseFit Smart Watch"), (), ("PulseFit Smart Watch",)),
+    (PILLOW_WARRANTY + " Order #SN2870 is covered.", (), ("#SN2870",)),  # an order number nobody gave
+    (PILLOW_WARRANTY + " Order #SN40091 is covered.", ("My order is #SN40091.",), ()),  # the customer gave it
+    (PILLOW_WARRANTY + " Order #SN4009 is covered.", ("My order is #SN40091.",), ("#SN4009",)),  # a digit short
+])
+def test_an_answer_naming_a_product_or_order_the_conversation_did_not_is_poor(answer, conversation, wrong):
+    judgement = judge_answer(answer, PILLOW_WARRANTY, (), conversation)
+    assert judgement.wrong_names == wrong
+    assert judgement.poor == bool(wrong)
+    assert judgement.rouge_l > 0.7  # the wording alone would have earned four or five stars
