@@ -213,7 +213,7 @@ def _train(model, blocks: list[tuple[list[int], list[int]]], config: BuiltinMode
             order, cursor = torch.randperm(len(inputs), generator=generator), 0
         picked = order[cursor:cursor + config.batch_size]
         cursor += config.batch_size
-        loss = model(input_ids=inputs[picked], labels=targets[picked]).loss
+        loss = _answer_loss(model, inputs[picked], targets[picked])
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
@@ -223,6 +223,24 @@ def _train(model, blocks: list[tuple[list[int], list[int]]], config: BuiltinMode
         bar.set_postfix(loss=f"{history[-1]:.3f}")
     model.eval()
     return history
+
+
+def _answer_loss(model, inputs, labels):
+    """Mean next-token loss over the labelled positions, projecting only their hidden states onto the vocabulary.
+
+    Why not `model(labels=...)`: that computes logits for every position, and with the loss on answers only
+    about half of them are thrown away; the vocabulary projection is a third of this small model's compute,
+    so skipping it where nothing is learned makes each step about a fifth faster (bench: 0.52 vs 0.62-0.68 s).
+    """
+    import torch
+
+    hidden = model.model(input_ids=inputs).last_hidden_state[:, :-1]
+    next_tokens = labels[:, 1:]
+    keep = next_tokens != IGNORE_INDEX
+    if not keep.any():  # a block of system prompt and questions only: nothing to learn, still a graph to step
+        return hidden.sum() * 0.0
+    logits = model.lm_head(hidden[keep])
+    return torch.nn.functional.cross_entropy(logits.float(), next_tokens[keep])
 
 
 def _mean_loss(model, blocks: list[tuple[list[int], list[int]]], batch_size: int) -> float:

@@ -51,6 +51,24 @@ def test_loads_in_transformers_and_generates_a_turn(tiny_model_dir):
     assert model.generation_config.eos_token_id == tokenizer.convert_tokens_to_ids("<|im_end|>")
 
 
+def test_the_training_loss_on_answers_is_the_one_transformers_computes(tiny_model_dir):
+    """The builder projects only labelled positions onto the vocabulary; the loss must not change by it."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from retrain.base_model import _answer_loss
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    inputs = torch.randint(3, model.config.vocab_size, (3, 40), generator=torch.Generator().manual_seed(0))
+    labels = inputs.clone()
+    labels[:, :25] = -100  # the prompt
+    labels[1, 30:] = -100  # a shorter answer
+    with torch.no_grad():
+        expected = model(input_ids=inputs, labels=labels).loss
+        assert torch.allclose(_answer_loss(model, inputs, labels), expected, atol=1e-5)
+        assert _answer_loss(model, inputs, torch.full_like(labels, -100)).item() == 0.0  # nothing to learn
+
+
 def test_chat_template_marks_only_assistant_tokens(tiny_model_dir):
     from transformers import AutoTokenizer
 
