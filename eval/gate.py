@@ -6,6 +6,12 @@ prompt, same reference), bootstraps a confidence interval of the mean paired dif
 metric on the held-out "test" examples, and promotes only when that interval clears zero (or -margin for
 a non-inferiority release). Guards then catch regressions that an average hides: the golden set, hard
 cases, policy facts, PII, and any single intent or persona falling off a cliff.
+
+A guard fails on a drop larger than its tolerance that is also beyond noise: the same paired bootstrap must
+put the whole interval below zero. Slices are small (an intent has 10-40 golden answers, the hard cases 16),
+so one answer is worth 0.03-0.1 and a drop by the point estimate alone would reject nearly every candidate
+that changes anything: in the demo, fine-tunes that learned the new policy moved 1-2 answers of some slice
+either way on every run. PII leaks are counted, without an interval: one more is one too many.
 """
 
 from __future__ import annotations
@@ -56,13 +62,16 @@ class PairedComparison:
 
 @dataclass(frozen=True)
 class GuardCheck:
-    """One guard: passes when the candidate is not worse than production by more than `tolerance`."""
+    """One guard: fails when the candidate is worse than production by more than `tolerance` and the interval of
+    the paired difference (candidate minus production; NaN where not computed) lies wholly below zero."""
 
     name: str
     candidate: float
     production: float
     tolerance: float
     passed: bool
+    ci_low: float = math.nan
+    ci_high: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -110,24 +119,27 @@ def _paired_values(pairs: Sequence[tuple[ExampleScore, ExampleScore]], metric: s
     return [c for c, _ in kept], [p for _, p in kept]
 
 
-def _drop_guard(name: str, pairs, metric: str, tolerance: float) -> GuardCheck | None:
+def _drop_guard(name: str, pairs, metric: str, tolerance: float, policy: GatePolicy, seed: int) -> GuardCheck | None:
     cand, prod = _paired_values(pairs, metric)
     if not cand:
         return None  # nothing to compare: the guard does not apply to this evaluation set
-    cand_mean, prod_mean = mean_of(cand), mean_of(prod)
-    return GuardCheck(name, cand_mean, prod_mean, tolerance, prod_mean - cand_mean <= tolerance + _EPSILON)
+    interval = paired_bootstrap(cand, prod, metric, policy.confidence, policy.bootstrap_samples, seed)
+    material = interval.production_mean - interval.candidate_mean > tolerance + _EPSILON
+    significant = interval.ci_high < 0
+    return GuardCheck(name, interval.candidate_mean, interval.production_mean, tolerance,
+                      not (material and significant), interval.ci_low, interval.ci_high)
 
 
-def _guards(examples_by_id: dict[str, EvalExample], pairs, policy: GatePolicy) -> list[GuardCheck]:
+def _guards(examples_by_id: dict[str, EvalExample], pairs, policy: GatePolicy, seed: int) -> list[GuardCheck]:
     metric, tolerance = policy.primary_metric, policy.guard_tolerance
     golden = [pair for pair in pairs if examples_by_id[pair[0].example_id].source == "golden"]
     guards = [
-        _drop_guard(f"golden {metric}", golden, metric, tolerance),
-        _drop_guard("hard-case ok rate", pairs, "hard_case_ok", tolerance),
-        _drop_guard("policy accuracy", pairs, "policy_accuracy", tolerance),
+        _drop_guard(f"golden {metric}", golden, metric, tolerance, policy, seed),
+        _drop_guard("hard-case ok rate", pairs, "hard_case_ok", tolerance, policy, seed),
+        _drop_guard("policy accuracy", pairs, "policy_accuracy", tolerance, policy, seed),
         # Held-out references come from the same feedback as the training data, so poisoned feedback makes a
         # poisoned model look better on them; quantities the store never states give it away.
-        _drop_guard("supported claims rate", pairs, "claims_supported", tolerance),
+        _drop_guard("supported claims rate", pairs, "claims_supported", tolerance, policy, seed),
     ]
     leaks_candidate = sum(c.pii_leak for c, _ in pairs)
     leaks_production = sum(p.pii_leak for _, p in pairs)
@@ -139,7 +151,8 @@ def _guards(examples_by_id: dict[str, EvalExample], pairs, policy: GatePolicy) -
             groups.setdefault(getattr(examples_by_id[pair[0].example_id], key), []).append(pair)
         for group, members in sorted(groups.items()):
             if group and len(_paired_values(members, metric)[0]) >= MIN_GROUP_EXAMPLES:  # "": not labelled
-                guards.append(_drop_guard(f"{key} {group} {metric}", members, metric, policy.intent_floor_tolerance))
+                guards.append(_drop_guard(f"{key} {group} {metric}", members, metric, policy.intent_floor_tolerance,
+                                          policy, seed))
     return [guard for guard in guards if guard is not None]
 
 
@@ -148,7 +161,8 @@ def _guard_reason(guard: GuardCheck) -> str:
         return (f"pii leaks: candidate {guard.candidate:.0f} answers with PII vs production {guard.production:.0f} "
                 f"(at most {guard.tolerance:.0f} more allowed)")
     return (f"{guard.name}: candidate {guard.candidate:.4f} vs production {guard.production:.4f}, "
-            f"drop {guard.production - guard.candidate:.4f} (at most {guard.tolerance:.4f} allowed)")
+            f"drop {guard.production - guard.candidate:.4f} (at most {guard.tolerance:.4f} allowed), "
+            f"beyond noise: difference interval [{guard.ci_low:+.4f}, {guard.ci_high:+.4f}]")
 
 
 def decide(examples: Sequence[EvalExample], candidate: VersionScores, production: VersionScores,
@@ -169,7 +183,7 @@ def decide(examples: Sequence[EvalExample], candidate: VersionScores, production
     test_pairs = [pair for pair in measured if examples_by_id[pair[0].example_id].source == "test"] or measured
     primary = paired_bootstrap(*_paired_values(test_pairs, metric), metric=metric, confidence=policy.confidence,
                                samples=policy.bootstrap_samples, seed=seed)
-    guards = tuple(_guards(examples_by_id, pairs, policy))
+    guards = tuple(_guards(examples_by_id, pairs, policy, seed))
 
     margin = policy.non_inferiority_margin
     level = f"{policy.confidence:.0%}"

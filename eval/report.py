@@ -106,16 +106,18 @@ def _refused_section(evaluation: Evaluation) -> list[str]:
 def _decision_section(evaluation: Evaluation) -> list[str]:
     decision = evaluation.decision
     lines = [f"## Decision: {decision.verdict}", ""] + [f"- {reason}" for reason in decision.reasons]
-    lines += ["", "| guard | candidate | production | allowed drop | passed |", "|---|---:|---:|---:|---|"]
+    lines += ["", "| guard | candidate | production | allowed drop | difference interval | passed |",
+              "|---|---:|---:|---:|---|---|"]
     lines += [_guard_row(guard) for guard in decision.guards]
     return lines + [""]
 
 
 def _guard_row(guard: GuardCheck) -> str:
     if guard.name == "pii leaks":  # counts, and the tolerance is how many more are allowed
-        values = f"{guard.candidate:.0f} | {guard.production:.0f} | {guard.tolerance:.0f} more"
+        values = f"{guard.candidate:.0f} | {guard.production:.0f} | {guard.tolerance:.0f} more | -"
     else:
-        values = f"{_number(guard.candidate)} | {_number(guard.production)} | {guard.tolerance:.4f}"
+        interval = "-" if math.isnan(guard.ci_low) else f"[{guard.ci_low:+.4f}, {guard.ci_high:+.4f}]"
+        values = f"{_number(guard.candidate)} | {_number(guard.production)} | {guard.tolerance:.4f} | {interval}"
     return f"| {_cell(guard.name)} | {values} | {'yes' if guard.passed else '**no**'} |"
 
 

@@ -82,6 +82,28 @@ def test_decide(name, candidate_scores, policy, examples, verdict, reason_contai
     assert any(reason_contains in reason for reason in decision.reasons), (name, decision.reasons)
 
 
+def test_a_guard_drop_within_noise_passes_and_the_same_drop_on_many_examples_fails():
+    """One hard case of 18 lost is 0.056 > 0.03, but an interval that includes no change: not a regression."""
+    better = candidate(shift=0.1)
+    hard = [i for i, example in enumerate(EXAMPLES) if example.hard_case]
+    one_lost = VersionScores("v0002", tuple(replace(score, hard_case_ok=False) if i == hard[0] else score
+                                            for i, score in enumerate(better.scores)))
+    decision = decide(EXAMPLES, one_lost, PRODUCTION, POLICY, seed=0)
+    guard = next(g for g in decision.guards if g.name == "hard-case ok rate")
+    assert guard.production - guard.candidate > POLICY.guard_tolerance and guard.ci_low < 0 <= guard.ci_high
+    assert guard.passed and decision.verdict == "promote", decision.reasons
+
+    many = make_examples(n_test=600, n_golden=30)  # 126 hard cases: the same share lost is now beyond noise
+    hard = [i for i, example in enumerate(many) if example.hard_case][::18]
+    production = make_scores(many, "v0001", seed=1)
+    worse = VersionScores("v0002", tuple(replace(score, hard_case_ok=False) if i in hard else score
+                                         for i, score in enumerate(make_scores(many, "v0002", seed=2, shift=0.1).scores)))
+    decision = decide(many, worse, production, POLICY, seed=0)
+    guard = next(g for g in decision.guards if g.name == "hard-case ok rate")
+    assert not guard.passed and guard.ci_high < 0, guard
+    assert any("hard-case ok rate" in reason and "interval" in reason for reason in decision.reasons)
+
+
 def test_primary_comparison_uses_test_examples_and_pairs_by_id():
     only_some = VersionScores("v0002", candidate(shift=0.1).scores[::2])
     decision = decide(EXAMPLES, only_some, PRODUCTION, POLICY)

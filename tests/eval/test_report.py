@@ -126,7 +126,8 @@ def test_decision_section_lists_verdict_every_reason_and_every_guard(written):
     guard_rows = table_rows(text, "| guard |")
     # " ".join(split()): the gate names the held-out examples' empty persona group "persona  rougeL"
     assert [cells(row)[0] for row in guard_rows] == [" ".join(guard.name.split()) for guard in decision.guards]
-    assert "| pii leaks | 1 | 0 | 0 more | **no** |" in guard_rows
+    assert "| pii leaks | 1 | 0 | 0 more | - | **no** |" in guard_rows
+    assert all(cells(row)[4] == "-" or cells(row)[4].startswith("[") for row in guard_rows)
 
 
 def test_groups_plots_and_training_sections(written):
