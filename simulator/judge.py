@@ -8,10 +8,14 @@ token, so ROUGE-L alone would call it good; the fact check calls it wrong, and t
 A fact's "markers" are the strings of its policy value (numbers, amounts, names, phrases) that the
 reference actually contains; numbers match as whole words, text case-insensitively.
 
-An answer about the wrong thing is wrong too, as an agent sees at a glance: one that names a catalog product
-or an order number the conversation never mentioned ("your PulseFit Smart Watch" to a question about a
-pillow, "order #SN2870" for order #SN40091) is poor whatever its wording. Approving such answers would teach
-the model to swap names, and customers would not like them either.
+An answer about the wrong product is wrong too, as an agent sees at a glance: one that names a catalog product
+the conversation never mentioned ("the PulseFit Smart Watch is $129.00" to a question about a pillow's
+warranty) is poor whatever its wording. Approving such answers taught the model to swap products.
+
+Order numbers are not checked, on purpose: the self-built 2.4M-parameter model cannot copy a five-digit number
+(it writes "#SN28" for any order), and correcting every such answer taught it only that anything may follow
+"#SN": in two demo nights its order-tracking answers fell from 0.83 to 0.63-0.67 of their facts, trailing
+off into cancellation text after "#SN". With a real base model, judge order numbers (`#SN\d+`) in `names_in` too.
 """
 
 from __future__ import annotations
@@ -30,7 +34,6 @@ STAR_FLOORS = (0.8, 0.6, 0.4, 0.2)
 POOR_STARS = 2  # an answer rated this or lower gets a correction (the reference answer)
 THUMBS_UP_STARS = 3  # customers are content from this many stars on (before noise)
 
-ORDER_NUMBER = re.compile(r"#SN\d+")
 _SCORER = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)  # stateless; safe to share between threads
 
 
@@ -41,7 +44,7 @@ class Judgement:
     missing: tuple[str, ...]  # ... and the answer does not
     score: float  # rouge_l x share of markers stated (1 when there are none)
     stars: int  # 1-5
-    wrong_names: tuple[str, ...] = ()  # products and order numbers the answer names but the conversation did not
+    wrong_names: tuple[str, ...] = ()  # catalog products the answer names but the conversation did not
 
     @property
     def facts_stated(self) -> float | None:
@@ -63,7 +66,7 @@ def fact_markers(policy, fact_names: Iterable[str], reference: str) -> tuple[str
 
 
 def judge_answer(answer: str, reference: str, markers: Sequence[str], conversation: Sequence[str] = ()) -> Judgement:
-    """Score `answer` against `reference`; `conversation` holds the texts before it (names it may repeat)."""
+    """Score `answer` against `reference`; `conversation` holds the texts before it (products it may name)."""
     rouge_l = _SCORER.score(reference, answer)["rougeL"].fmeasure if answer.strip() else 0.0
     missing = tuple(m for m in markers if not _contains(answer, m))
     stated = 1.0 if not markers else 1 - len(missing) / len(markers)
@@ -78,10 +81,9 @@ def judge_answer(answer: str, reference: str, markers: Sequence[str], conversati
 
 
 def names_in(text: str) -> tuple[str, ...]:
-    """The catalog products (case-insensitively) and order numbers `text` names, in a stable order."""
+    """The catalog products `text` names (case-insensitively), in catalog order."""
     folded = text.casefold()
-    products = [product.name for product in PRODUCTS if product.name.casefold() in folded]
-    return tuple(dict.fromkeys(products + ORDER_NUMBER.findall(text)))
+    return tuple(product.name for product in PRODUCTS if product.name.casefold() in folded)
 
 
 def stars_for(score: float) -> int:

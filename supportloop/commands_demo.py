@@ -20,8 +20,8 @@ def register(subparsers, add_command) -> None:
                       help="simulated conversations per traffic round (default 120)")
     demo.add_argument("--teach-rounds", type=int, default=2, metavar="R",
                       help="traffic rounds judged by the new policy before the nightly job (default 2)")
-    demo.add_argument("--train-steps", type=int, default=120, metavar="S",
-                      help="optimizer steps of each nightly training (default 120)")
+    demo.add_argument("--train-steps", type=int, default=200, metavar="S",
+                      help="optimizer steps of each nightly training (default 200)")
     demo.add_argument("--skip-bad", action="store_true",
                       help="only the policy change: no poisoned candidate, no rollback")
     demo.add_argument("--demo-home", metavar="DIR",

@@ -72,11 +72,10 @@ PILLOW_WARRANTY = "Every ShopNest product, the CloudRest Memory Foam Pillow incl
 @pytest.mark.parametrize("answer, conversation, wrong", [
     (PILLOW_WARRANTY, (), ()),
     (PILLOW_WARRANTY.replace("CloudRest Memory Foam Pillow", "PulseFit Smart Watch"), (), ("PulseFit Smart Watch",)),
-    (PILLOW_WARRANTY + " Order #SN2870 is covered.", (), ("#SN2870",)),  # an order number nobody gave
-    (PILLOW_WARRANTY + " Order #SN40091 is covered.", ("My order is #SN40091.",), ()),  # the customer gave it
-    (PILLOW_WARRANTY + " Order #SN4009 is covered.", ("My order is #SN40091.",), ("#SN4009",)),  # a digit short
+    (PILLOW_WARRANTY + " So is the Trailhead 30L Backpack.", ("Is the Trailhead 30L Backpack covered too?",), ()),
+    (PILLOW_WARRANTY + " Order #SN2870 is covered.", (), ()),  # order numbers are not judged (module doc)
 ])
-def test_an_answer_naming_a_product_or_order_the_conversation_did_not_is_poor(answer, conversation, wrong):
+def test_an_answer_naming_a_product_the_conversation_did_not_is_poor(answer, conversation, wrong):
     judgement = judge_answer(answer, PILLOW_WARRANTY, (), conversation)
     assert judgement.wrong_names == wrong
     assert judgement.poor == bool(wrong)
