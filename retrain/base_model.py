@@ -254,5 +254,5 @@ def _mean_loss(model, blocks: list[tuple[list[int], list[int]]], batch_size: int
             chunk = blocks[start:start + batch_size]
             inputs = torch.tensor([ids for ids, _ in chunk], dtype=torch.long)
             targets = torch.tensor([labels for _, labels in chunk], dtype=torch.long)
-            losses.append(model(input_ids=inputs, labels=targets).loss.item() * len(chunk))
+            losses.append(_answer_loss(model, inputs, targets).item() * len(chunk))
     return sum(losses) / len(blocks)
