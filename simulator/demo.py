@@ -459,8 +459,8 @@ def demo_environment(settings: DemoSettings, base_env: dict) -> dict:
             # golden-set ROUGE-L loss (demo feedback, 120 steps: 1e-3 → 9/24 policy answers, ROUGE-L
             # 0.482 → 0.487; 2e-3 → 11/24, 0.482 → 0.471)
             "SUPPORTLOOP__RETRAIN__LEARNING_RATE": "0.001",
-            # a demo night's ~180 feedback examples, seen ~5 times: more dropout kept the other intents in place
-            # (same dataset, 1e-3 x 120 steps: dropout 0.2 +0.053 [+0.005, +0.10], returns 0.33 -> 0.74, no guard
-            # failed; 0.05 +0.053 with order tracking 0.83 -> 0.67; lower rates or more replay did not learn)
+            # one demo dataset, 1e-3 x 120 steps: dropout 0.2 +0.053 [+0.005, +0.10], returns 0.33 -> 0.74, no
+            # guard failed; 0.05 +0.053 with order tracking 0.83 -> 0.67; lower rates or more replay did not
+            # learn. In the next full demo (dropout 0.2, 200 steps) order tracking still fell to 0.67.
             "SUPPORTLOOP__RETRAIN__LORA_DROPOUT": "0.2",
             "SUPPORTLOOP__RETRAIN__EVAL_STEPS": "20"}

@@ -12,10 +12,11 @@ An answer about the wrong product is wrong too, as an agent sees at a glance: on
 the conversation never mentioned ("the PulseFit Smart Watch is $129.00" to a question about a pillow's
 warranty) is poor whatever its wording. Approving such answers taught the model to swap products.
 
-Order numbers are not checked, on purpose: the self-built 2.4M-parameter model cannot copy a five-digit number
-(it writes "#SN28" for any order), and correcting every such answer taught it only that anything may follow
-"#SN": in two demo nights its order-tracking answers fell from 0.83 to 0.63-0.67 of their facts, trailing
-off into cancellation text after "#SN". With a real base model, judge order numbers (`#SN\d+`) in `names_in` too.
+Order numbers are not checked: the self-built 2.4M-parameter model cannot copy a five-digit number (it writes
+"#SN28" for any order), so correcting those answers cannot teach it the number. Checking them was tried and did
+not cause the order-tracking drop it was first blamed for: tracking answers fell from 0.83 to 0.63-0.67 of their
+facts in two demo nights with the check and to 0.67 in the next one without it. With a real base model, judge
+order numbers (`#SN\d+`) in `names_in` too.
 """
 
 from __future__ import annotations
