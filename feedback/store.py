@@ -89,7 +89,8 @@ _EXPORT_SQL = """
 # aggregating whole tables and discarding most of it (and parsing every turn's sampling JSON) afterwards.
 _TRAINING_SQL = """
     WITH rated AS (SELECT turn_id FROM ratings UNION SELECT turn_id FROM corrections),
-    wanted AS (SELECT DISTINCT t.conversation_id FROM turns t SEMI JOIN rated ON rated.turn_id = t.id),
+    wanted AS (SELECT DISTINCT t.conversation_id FROM turns t SEMI JOIN rated ON rated.turn_id = t.id
+               JOIN conversations c ON c.id = t.conversation_id WHERE c.started_at >= ?),
     picked AS (SELECT t.id, t.conversation_id, t.turn_index, t.role, t.text, t.version, t.completion_tokens,
                       t.sampling FROM turns t SEMI JOIN wanted ON wanted.conversation_id = t.conversation_id),
     r AS (SELECT turn_id,
@@ -491,11 +492,11 @@ class FeedbackStore:
         return self._con.execute(f"SELECT count(*) FROM turns WHERE created_at >= ? AND created_at < ?",
                                  window).fetchone()[0]
 
-    def training_turns(self) -> pa.Table:
-        """Every turn of every conversation with feedback, in conversation order, with its live ratings split by
-        rater kind, newest correction, exclusion flag and intents (turn tags, else conversation tags): the raw
-        material of the dataset build."""
-        return self._con.sql(_TRAINING_SQL).to_arrow_table()
+    def training_turns(self, since: Optional[datetime] = None) -> pa.Table:
+        """Every turn of every conversation with feedback (started at or after `since`, when given), in
+        conversation order, with its live ratings split by rater kind, newest correction, exclusion flag and
+        intents (turn tags, else conversation tags): the raw material of the dataset build."""
+        return self._con.sql(_TRAINING_SQL, params=[_db_time(since, _FAR_PAST)]).to_arrow_table()
 
     def snapshot_counts(self) -> dict[str, int]:
         """Row counts that identify what a reader saw (recorded with every dataset)."""

@@ -49,6 +49,7 @@ class Snapshot:
     taken_at: str
     counts: dict
     turns: tuple[FeedbackTurn, ...]
+    since: Optional[str] = None  # only conversations started since then (retrain.feedback_window_days)
 
 
 @dataclass(frozen=True)
@@ -67,18 +68,20 @@ class Dataset:
         return digest.hexdigest()
 
 
-def read_snapshot(db_file: Path, reader_timeout_s: float) -> Snapshot:
-    """Everything acknowledged so far (journals applied first), read in one read-only session."""
+def read_snapshot(db_file: Path, reader_timeout_s: float, since: Optional[datetime] = None) -> Snapshot:
+    """Everything acknowledged so far (journals applied first; of conversations started since `since`, when
+    given), read in one read-only session."""
     from feedback.reader import open_reader
 
     with open_reader(db_file, timeout_s=reader_timeout_s, ingest_first=True) as store:
-        table = store.training_turns()
+        table = store.training_turns(since)
         counts = store.snapshot_counts()
         offsets = store.journal_offsets()
     taken_at = datetime.now(timezone.utc)
     identity = hashlib.sha256(json.dumps([counts, sorted(offsets.items())]).encode()).hexdigest()[:10]
     return Snapshot(snapshot_id=f"snap-{taken_at:%Y%m%dT%H%M%SZ}-{identity}", taken_at=taken_at.isoformat(),
-                    counts=counts, turns=tuple(feedback_turns(table)))
+                    counts=counts, turns=tuple(feedback_turns(table)),
+                    since=since.isoformat() if since else None)
 
 
 def feedback_turns(table) -> list[FeedbackTurn]:
@@ -203,7 +206,7 @@ def write_dataset(dataset: Dataset, snapshot: Snapshot, datasets_dir: Path, conf
             for label in dataset.labels])
         description = {"dataset_sha256": dataset.sha256, "snapshot_id": snapshot.snapshot_id,
                        "snapshot_taken_at": snapshot.taken_at, "snapshot_counts": snapshot.counts,
-                       "file_sha256": hashes, "report": dataset.report, "rules": _rule_config(config)}
+                       "feedback_since": snapshot.since, "file_sha256": hashes, "report": dataset.report, "rules": _rule_config(config)}
         (staging / DATASET_FILE).write_text(json.dumps(description, indent=2, sort_keys=True))
         (staging / "report.md").write_text(render_report(description))
         publish_directory(staging, directory)
@@ -246,7 +249,9 @@ def render_report(description: dict) -> str:
     report = description["report"]
     lines = [f"# Dataset {description['dataset_sha256'][:16]}", "",
              f"Snapshot `{description['snapshot_id']}` taken {description['snapshot_taken_at']}: "
-             + ", ".join(f"{count} {table}" for table, count in description["snapshot_counts"].items()), "",
+             + ", ".join(f"{count} {table}" for table, count in description["snapshot_counts"].items())
+             + (f"; feedback of conversations started since {description['feedback_since']} only"
+                if description.get("feedback_since") else ""), "",
              "## Rules (assistant turns)", "", "| outcome | turns |", "|---|---:|"]
     lines += [f"| {name} | {count} |" for name, count in sorted(report["rules"].items())]
     cleaning = report["cleaning"]

@@ -7,6 +7,7 @@ Both work while the app is serving (the feedback store is read through `open_rea
 from __future__ import annotations
 
 import argparse
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from supportloop.config import SupportloopConfig
@@ -43,8 +44,11 @@ def prepare_dataset(config: SupportloopConfig, announce=print) -> tuple[Path, di
 
     paths = HomePaths.from_config(config)
     paths.ensure_writable()
-    snapshot = read_snapshot(paths.feedback_db, config.feedback.reader_timeout_s)
-    announce(f"snapshot {snapshot.snapshot_id}: " + ", ".join(f"{n} {t}" for t, n in snapshot.counts.items()))
+    window = config.retrain.feedback_window_days
+    since = datetime.now(timezone.utc) - timedelta(days=window) if window > 0 else None
+    snapshot = read_snapshot(paths.feedback_db, config.feedback.reader_timeout_s, since)
+    announce(f"snapshot {snapshot.snapshot_id}: " + ", ".join(f"{n} {t}" for t, n in snapshot.counts.items())
+             + (f"; training on conversations started since {since:%Y-%m-%d %H:%M:%S} UTC" if since else ""))
     scrub = scrub_with_counts if config.retrain.scrub_pii else (lambda text: (text, {}))
     corpus = current_corpus(config).conversations  # generated once: golden questions and replay staleness
     dataset = build_dataset(snapshot.turns, golden_questions(corpus), config.retrain, scrub,

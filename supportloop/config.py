@@ -131,6 +131,7 @@ class RetrainConfig:
     early_stopping_patience: int = option(3, "Stop after this many validations without improvement; 0 disables.", minimum=0)
     precision: str = option("auto", "'auto' is bf16 on GPUs that support it and fp32 on CPU.", choices=("auto", "fp32", "bf16"))
     seed: int = option(0, "Seed of dataset shuffling and adapter initialisation.", minimum=0)
+    feedback_window_days: float = option(0.0, "Train on feedback from conversations of the last this many days only (a policy that changed again leaves old corrections stating the old one); 0 takes all of it.", minimum=0.0)
     min_examples: int = option(20, "Fewer usable training examples than this is 'nothing to train' (exit code 3): no adapter is trained or registered.", minimum=1)
     min_agent_stars: int = option(4, "An answer agents rated at least this many stars (1-5) becomes a training target.", minimum=1, maximum=5)
     correction_weight: float = option(1.0, "Loss weight of an agent's corrected answer.", minimum=0.0)

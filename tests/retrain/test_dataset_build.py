@@ -1,7 +1,9 @@
 """The dataset build end to end on a real DuckDB store: snapshot, rules, cleaning, splits, files, report."""
 
 import json
+import time
 from dataclasses import replace
+from datetime import datetime, timezone
 
 import pytest
 
@@ -31,6 +33,25 @@ def test_snapshot_records_counts_and_reads_every_turn(snapshot):
     assert snap.snapshot_id.startswith("snap-")
     assert snap.counts["turns"] == len(snap.turns) > 0
     assert snap.counts["ratings"] > 0 and snap.counts["corrections"] > 0
+
+
+def test_a_feedback_window_reads_only_conversations_started_since_its_start(tiny_corpus, tmp_path):
+    home = tmp_path / "home"
+    simulator = [c for c in tiny_corpus.conversations if c.split == "simulator"]
+    older, newer = simulator[:6], simulator[6:12]
+    with FeedbackLog(home, ingest_interval_s=None) as log:
+        record_feedback(log, older)
+        since = datetime.now(timezone.utc)
+        time.sleep(0.01)
+        record_feedback(log, newer)
+    everything = read_snapshot(home / "feedback.duckdb", reader_timeout_s=10)
+    window = read_snapshot(home / "feedback.duckdb", reader_timeout_s=10, since=since)
+    assert {t.conversation_id for t in everything.turns} == {f"conv-{c.id}" for c in older + newer}
+    assert {t.conversation_id for t in window.turns} == {f"conv-{c.id}" for c in newer}
+    assert window.since == since.isoformat() and everything.since is None
+    dataset = build_dataset(window.turns, golden(tiny_corpus), CONFIG, scrub_with_counts)
+    directory = write_dataset(dataset, window, tmp_path / "datasets", CONFIG)
+    assert f"started since {since.isoformat()} only" in (directory / "report.md").read_text()
 
 
 def test_only_corrections_good_ratings_and_thumbs_up_become_targets(snapshot, tiny_corpus):
