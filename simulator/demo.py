@@ -11,8 +11,8 @@ every step through the real CLI in a subprocess (or the library call that CLI co
     nightly  = supportloop nightly                  # dataset → train → evaluate → gate → canary
     canary   = simulate + monitor until the monitor promotes the canary
     after    = policy-question accuracy of the new production
-    poison   = simulate --policy POISONED → nightly # agents "correct" with a wrong policy (trained without replay):
-                                                   # the gate rejects it
+    poison   = simulate --policy POISONED → nightly # agents "correct" with a wrong policy; a careless night trains
+                                                   # on that feedback alone, without replay: the gate rejects it
     slip     = registry promote BAD --canary 0.5 → simulate → monitor rolls it back
     report   = <demo home>/demo-report.md with plots
 
@@ -346,6 +346,21 @@ def nightly(run: DemoRun, expected: int, extra_env: Optional[dict] = None) -> Op
     return version
 
 
+def poisoned_night(poison_started: datetime, steps: int) -> dict:
+    """The settings of a careless night that trains on the poisoned feedback alone.
+
+    Trained on everything, the poisoned night also learned the good corrections of the nights before and
+    rated only a few points below production live (40-45 % vs 48-51 % over three rounds: not significant);
+    the story needs a version clearly worse for the monitor to catch, so this night reads only the feedback
+    since the poisoning began, without replay (replay dilutes poison as it dilutes everything else). One
+    round of feedback, about half the examples of the first night: half its steps.
+    """
+    window_s = (datetime.now(timezone.utc) - poison_started).total_seconds() + 1
+    return {"SUPPORTLOOP__RETRAIN__FEEDBACK_WINDOW_DAYS": repr(window_s / 86400),
+            "SUPPORTLOOP__RETRAIN__REPLAY_RATIO": "0",
+            "SUPPORTLOOP__RETRAIN__MAX_STEPS": str(steps)}
+
+
 def watch_canary(run: DemoRun, label: str, policy_file: Path, seed: int, config: SupportloopConfig) -> str:
     """Traffic rounds, then the monitor (the call `supportloop monitor` makes), until it acts."""
     from eval.monitor import monitor_once
@@ -396,12 +411,9 @@ def play_demo(settings: DemoSettings, config: SupportloopConfig, env: dict) -> D
         run.check(f"production states the new policy more often ({before} → {after} of "
                   f"{run.accuracy['after']['total']})", after > before)
         if not settings.skip_bad:
-            step(run, "poisoned feedback", traffic, "poison", poisoned, 20, settings.conversations * 2)
-            # Without replay, as a careless fine-tune would train: replay dilutes poison as it dilutes everything
-            # else (with it, the forced version rated as well as production live, 33 % vs 31 %, and the story
-            # needs a version that is clearly bad for the monitor to catch)
-            bad = step(run, "nightly on poisoned feedback: the gate", nightly, 4,
-                       {"SUPPORTLOOP__RETRAIN__REPLAY_RATIO": "0"})
+            poison_started = datetime.now(timezone.utc)
+            step(run, "poisoned feedback", traffic, "poison", poisoned, 20)
+            bad = step(run, "nightly on poisoned feedback: the gate", nightly, 4, poisoned_night(poison_started, settings.train_steps // 2))
             run.check("the gate rejects the candidate trained on poisoned feedback", run.gates[-1]["exit"] == 4)
             if run.check("the poisoned candidate was registered (to force it through)", bad and bad != candidate):
                 step(run, "a bad version slips through", lambda r: cli(
