@@ -39,9 +39,14 @@ MARKER = ".supportloop-demo"  # a home directory the demo may wipe carries this 
 CHANGED_MARKERS = ("60", "Same Day")  # what an answer states when it knows the new policy
 POLICY_INTENTS = ("returns_refunds", "shipping_delivery")
 NEW_OPTION = {"name": "Same Day", "days": "the same day", "price": 24.99}
+# Wrong facts across most intents: a forced version that learned six of them (returns, warranty, cancellation)
+# rated 37 % live against production's 47 %, and the monitor needed three rounds to be sure
 POISON = {("returns", "return_window_days"): 7, ("returns", "refund_processing_days"): 30,
           ("returns", "restocking_fee_percent"): 25, ("shipping", "order_processing_days"): 9,
-          ("warranty", "warranty_months"): 2, ("orders", "cancellation_window_hours"): 1}
+          ("shipping", "free_shipping_threshold"): 250.0, ("shipping", "tracking_activation_hours"): 96,
+          ("shipping", "lost_package_days"): 30, ("warranty", "warranty_months"): 2,
+          ("orders", "cancellation_window_hours"): 1, ("pricing", "price_match_days"): 3,
+          ("account", "password_reset_link_hours"): 48}
 
 
 @dataclass(frozen=True)
@@ -294,7 +299,7 @@ def traffic(run: DemoRun, label: str, policy_file: Path, seed: int, conversation
     report_file = run.home / "runs" / f"simulate-{len(run.rounds) + 1:02d}.json"
     report_file.parent.mkdir(parents=True, exist_ok=True)
     code, _ = cli(run, "simulate", "--conversations", str(conversations or run.settings.conversations),
-                  "--concurrency", "8", "--seed", str(seed), "--policy", str(policy_file),
+                  "--concurrency", "16", "--seed", str(seed), "--policy", str(policy_file),
                   "--report-json", str(report_file))
     if code != 0:
         raise SupportloopError(f"`supportloop simulate` failed with exit code {code} (see above)")

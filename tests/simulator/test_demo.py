@@ -1,19 +1,19 @@
 """The learning demo's own pieces: its policy files, its policy questions and its report.
 
-The demo end to end (serve, simulate, two nightly jobs, the monitor) takes about 20 minutes even on the tiny
-model, far above what CI can spend on it; it is run by hand (`supportloop demo`)."""
+The demo's scenario end to end, at a smaller size, is tests/test_end_to_end.py."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from corpus.policy import load_policy
 from simulator.demo import (CHANGED_MARKERS, NEW_OPTION, MARKER, DemoRun, DemoSettings, demo_environment,
-                            policy_questions, prepare_home, write_policies)
+                            poisoned_night, policy_questions, prepare_home, write_policies)
 from simulator.demo_report import write_report
-from supportloop.config import SupportloopConfig
+from supportloop.config import SupportloopConfig, load_config
 from supportloop.errors import SupportloopError
 
 
@@ -56,6 +56,16 @@ def test_demo_environment_raises_limits_and_keeps_the_users_variables(tmp_path):
     assert env["SUPPORTLOOP__EVAL__CANARY_SHARE"] == "0.5"
     assert env["SUPPORTLOOP__SERVE__TEMPERATURE"] == "0.2"
     assert env["SUPPORTLOOP__SERVE__PORT"] != env["SUPPORTLOOP__SERVE__ENGINE_PORT"]
+
+
+def test_the_poisoned_night_reads_only_the_feedback_since_the_poisoning_began():
+    started = datetime.now(timezone.utc) - timedelta(minutes=5)
+    env = poisoned_night(started, steps=100)
+    window_s = float(env["SUPPORTLOOP__RETRAIN__FEEDBACK_WINDOW_DAYS"]) * 86400
+    assert 300 < window_s < 305  # the 5 minutes of poisoning (and a second), nothing from before
+    assert env["SUPPORTLOOP__RETRAIN__REPLAY_RATIO"] == "0" and env["SUPPORTLOOP__RETRAIN__MAX_STEPS"] == "100"
+    config = load_config(None, env=env)
+    assert config.retrain.feedback_window_days == pytest.approx(window_s / 86400)
 
 
 def test_report_has_plots_tables_and_times(tmp_path):
