@@ -393,4 +393,5 @@ def test_the_corpus_never_claims_what_its_policy_does_not(policy, corpus):
     changed_answers = assistant_texts(changed)
     # the old policy's answers state quantities the changed policy's corpus never does, and vice versa
     assert any(not claims_in(text) <= known for text in changed_answers)
-    assert all(claims_in(text) <= known_claims(changed_answers) for text in changed_answers)
+    changed_known = known_claims(changed_answers)  # once: inside the loop it made this test take 160 s
+    assert all(claims_in(text) <= changed_known for text in changed_answers)
