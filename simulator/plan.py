@@ -56,8 +56,9 @@ def exchanges_of(messages: Sequence[dict]) -> tuple[Exchange, ...]:
     return tuple(pairs)
 
 
-def plan_conversations(conversations: Sequence, count: int, seed: int) -> list[PlannedConversation]:
-    """`count` conversations of the simulator split, deterministic for `seed`.
+def plan_conversations(conversations: Sequence, count: int, seed: int,
+                       intents: Sequence[str] = ()) -> list[PlannedConversation]:
+    """`count` conversations of the simulator split (of `intents` only, when given), deterministic for `seed`.
 
     Conversations are grouped by kind (each hard case, multi-turn, single-turn), shuffled within their
     group, and taken round-robin over the groups, so every kind appears early. When `count` exceeds the
@@ -68,6 +69,12 @@ def plan_conversations(conversations: Sequence, count: int, seed: int) -> list[P
     material = [planned(c) for c in conversations if c.split == SIMULATOR_SPLIT]
     if not material:
         raise PlanError("the corpus has no conversations in the 'simulator' split")
+    if intents:
+        known = sorted({item.intent for item in material})
+        unknown = sorted(set(intents) - set(known))
+        if unknown:
+            raise PlanError(f"unknown intent(s) {', '.join(unknown)}; the simulator split has {', '.join(known)}")
+        material = [item for item in material if item.intent in set(intents)]
     rng = random.Random(seed)
     groups: dict[str, list[PlannedConversation]] = {}
     for item in sorted(material, key=lambda p: p.corpus_id):

@@ -35,6 +35,9 @@ def register(subparsers, add_command) -> None:
                                "creates or reuses the agent in this home's feedback store")
     simulate.add_argument("--thumbs-noise", type=float, default=0.1, metavar="P",
                           help="share of customer thumbs flipped at random (default 0.1)")
+    simulate.add_argument("--intents", metavar="A,B",
+                          help="only conversations of these intents (comma-separated), e.g. the ones a policy "
+                               "change touches")
     simulate.add_argument("--seed", type=int, default=0, metavar="S", help="chooses the conversations and the noise")
     simulate.add_argument("--policy", metavar="FILE",
                           help="policy TOML the reference answers are generated from (default corpus.policy_file)")
@@ -63,7 +66,8 @@ def run_simulate(args: argparse.Namespace, config: SupportloopConfig) -> int:
     policy = load_policy(policy_file or None)
     conversations = generate_corpus(policy, seed=config.corpus.seed, n_conversations=config.corpus.conversations)
     try:
-        plan = plan_conversations(conversations, args.conversations, args.seed)
+        intents = tuple(name.strip() for name in (args.intents or "").split(",") if name.strip())
+        plan = plan_conversations(conversations, args.conversations, args.seed, intents)
     except PlanError as exc:
         raise SupportloopError(str(exc)) from None
     check_app(url)

@@ -58,3 +58,10 @@ def test_a_bad_count_is_refused(corpus, count):
 def test_a_corpus_without_simulator_material_is_refused(corpus):
     with pytest.raises(PlanError, match="no conversations"):
         plan_conversations([c for c in corpus if c.split != "simulator"], 3, seed=0)
+
+
+def test_a_plan_can_keep_to_some_intents_and_names_the_known_ones_for_a_typo(corpus):
+    plan = plan_conversations(corpus, 40, seed=0, intents=("returns_refunds", "shipping_delivery"))
+    assert len(plan) == 40 and {p.intent for p in plan} == {"returns_refunds", "shipping_delivery"}
+    with pytest.raises(PlanError, match="unknown intent.*returns; the simulator split has .*returns_refunds"):
+        plan_conversations(corpus, 3, seed=0, intents=("returns",))
