@@ -57,6 +57,7 @@ class DemoSettings:
     train_steps: int = 200            # ~180 feedback and ~180 replayed examples, each seen ~9 times
     policy_questions: int = 40
     max_monitor_rounds: int = 3
+    intents: tuple[str, ...] = ()  # every traffic round's customers ask only about these (all when empty)
     skip_bad: bool = False
     config_file: Optional[str] = None
 
@@ -293,12 +294,13 @@ def _engine_with(run: DemoRun, production: Optional[str]) -> str:
         time.sleep(1)
 
 
-def traffic(run: DemoRun, label: str, policy_file: Path, seed: int, conversations: Optional[int] = None) -> None:
+def traffic(run: DemoRun, label: str, policy_file: Path, seed: int) -> None:
     """One round of simulated customers and agents, judged against `policy_file`; ratings per version kept."""
     since = datetime.now(timezone.utc)
     report_file = run.home / "runs" / f"simulate-{len(run.rounds) + 1:02d}.json"
     report_file.parent.mkdir(parents=True, exist_ok=True)
-    code, _ = cli(run, "simulate", "--conversations", str(conversations or run.settings.conversations),
+    focus = ("--intents", ",".join(run.settings.intents)) if run.settings.intents else ()
+    code, _ = cli(run, "simulate", "--conversations", str(run.settings.conversations), *focus,
                   "--concurrency", "16", "--seed", str(seed), "--policy", str(policy_file),
                   "--report-json", str(report_file))
     if code != 0:
@@ -358,12 +360,13 @@ def poisoned_night(poison_started: datetime, steps: int) -> dict:
     rated only a few points below production live (40-45 % vs 48-51 % over three rounds: not significant);
     the story needs a version clearly worse for the monitor to catch, so this night reads only the feedback
     since the poisoning began, without replay (replay dilutes poison as it dilutes everything else). One
-    round of feedback, about half the examples of the first night: half its steps.
+    round of feedback, about half the examples of the first night: half its steps. Its gate sees drops of
+    0.2-0.5 per intent, so 100 golden conversations decide it as well as 200 and save a minute.
     """
     window_s = (datetime.now(timezone.utc) - poison_started).total_seconds() + 1
     return {"SUPPORTLOOP__RETRAIN__FEEDBACK_WINDOW_DAYS": repr(window_s / 86400),
             "SUPPORTLOOP__RETRAIN__REPLAY_RATIO": "0",
-            "SUPPORTLOOP__RETRAIN__MAX_STEPS": str(steps)}
+            "SUPPORTLOOP__RETRAIN__MAX_STEPS": str(steps), "SUPPORTLOOP__EVAL__GOLDEN_EXAMPLES": "100"}
 
 
 def watch_canary(run: DemoRun, label: str, policy_file: Path, seed: int, config: SupportloopConfig) -> str:
