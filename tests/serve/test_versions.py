@@ -133,7 +133,9 @@ def test_a_newly_registered_version_is_loaded_before_it_is_promoted(make_app, ti
     app, deps, _ = make_app(home, preload_newest_version=preload)
     wait_for_routing(app, current)
     candidate = register_version(registry, make_adapter(tiny_model_dir, tmp_path / "candidate", 12), {})
-    deadline = time.monotonic() + 30
+    # Loading takes a second or two; without preloading, eight polls (2 s) show it does not happen (waiting
+    # the 30 s a slow load may take cost every CI run 30 s)
+    deadline = time.monotonic() + (30 if preload else 2)
     while f"support-{candidate}" not in loaded_adapters(app) and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(0.6)  # three more polls: a router that would load it has had every chance
