@@ -206,7 +206,8 @@ def write_dataset(dataset: Dataset, snapshot: Snapshot, datasets_dir: Path, conf
             for label in dataset.labels])
         description = {"dataset_sha256": dataset.sha256, "snapshot_id": snapshot.snapshot_id,
                        "snapshot_taken_at": snapshot.taken_at, "snapshot_counts": snapshot.counts,
-                       "feedback_since": snapshot.since, "file_sha256": hashes, "report": dataset.report, "rules": _rule_config(config)}
+                       "feedback_since": snapshot.since, "file_sha256": hashes, "report": dataset.report,
+                       "rules": _rule_config(config)}
         (staging / DATASET_FILE).write_text(json.dumps(description, indent=2, sort_keys=True))
         (staging / "report.md").write_text(render_report(description))
         publish_directory(staging, directory)

@@ -1,7 +1,7 @@
 """The learning demo: the bot learns a policy change from its agents overnight, and the safety nets work.
 
-Run: `supportloop demo` (about 20 minutes on 2 cores; `--skip-bad` stops after the policy part, about 10). The scenario,
-every step through the real CLI in a subprocess (or the library call that CLI command makes):
+Run: `supportloop demo` (about 20 minutes on 2 cores; `--skip-bad` stops after the policy part, about 11).
+The scenario, every step through the real CLI in a subprocess (or the library call that CLI command makes):
 
     home     = <home>/demo                         # own feedback store and registry; the base model is reused
     serve    = supportloop serve                   # app + vLLM, on free ports
@@ -421,7 +421,8 @@ def play_demo(settings: DemoSettings, config: SupportloopConfig, env: dict) -> D
         if not settings.skip_bad:
             poison_started = datetime.now(timezone.utc)
             step(run, "poisoned feedback", traffic, "poison", poisoned, 20)
-            bad = step(run, "nightly on poisoned feedback: the gate", nightly, 4, poisoned_night(poison_started, settings.train_steps // 2))
+            bad = step(run, "nightly on poisoned feedback: the gate", nightly, 4,
+                       poisoned_night(poison_started, settings.train_steps // 2))
             run.check("the gate rejects the candidate trained on poisoned feedback", run.gates[-1]["exit"] == 4)
             if run.check("the poisoned candidate was registered (to force it through)", bad and bad != candidate):
                 step(run, "a bad version slips through", lambda r: cli(

@@ -70,11 +70,11 @@ def plan_conversations(conversations: Sequence, count: int, seed: int,
     if not material:
         raise PlanError("the corpus has no conversations in the 'simulator' split")
     if intents:
-        known = sorted({item.intent for item in material})
-        unknown = sorted(set(intents) - set(known))
+        wanted, known = set(intents), sorted({item.intent for item in material})
+        unknown = sorted(wanted - set(known))
         if unknown:
             raise PlanError(f"unknown intent(s) {', '.join(unknown)}; the simulator split has {', '.join(known)}")
-        material = [item for item in material if item.intent in set(intents)]
+        material = [item for item in material if item.intent in wanted]
     rng = random.Random(seed)
     groups: dict[str, list[PlannedConversation]] = {}
     for item in sorted(material, key=lambda p: p.corpus_id):

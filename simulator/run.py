@@ -205,18 +205,18 @@ def play_agent(results: list[CustomerResult], credentials: AgentCredentials, set
     first_messages = {queue_key(r.planned.exchanges[0].user) for r in pending.values()}
     foreign: set[str] = set()
     deadline = time.monotonic() + settings.agent_timeout_s
-    with httpx.Client(base_url=settings.url, timeout=30,
-                      headers={"Authorization": f"Bearer {credentials.token}"}) as api:
+    # Conversations are opened several at a time, as a team of agents would: one after another, the agent's
+    # part took 40 % of a demo round (48 of 120 s) while the engine idled
+    with (httpx.Client(base_url=settings.url, timeout=30,
+                       headers={"Authorization": f"Bearer {credentials.token}"}) as api,
+          ThreadPoolExecutor(max_workers=AGENTS_AT_ONCE, thread_name_prefix="agent") as pool):
         while pending and time.monotonic() < deadline:
             progress = False
             queue = console.predict("", "", day, "", "unreviewed", api_name="/queue")[0]
             rows = [row for row in parse_queue(queue)
                     if row.conversation_id not in foreign and row.first_message in first_messages]
-            # Opened several at a time, as a team of agents would: one after another, the agent's part took
-            # 40 % of a demo round (48 of 120 s) while the engine idled
-            with ThreadPoolExecutor(max_workers=AGENTS_AT_ONCE, thread_name_prefix="agent") as pool:
-                opened = list(pool.map(lambda row: parse_conversation(
-                    console.predict(row.conversation_id, api_name="/open_conversation")[0]), rows))
+            opened = list(pool.map(lambda row: parse_conversation(
+                console.predict(row.conversation_id, api_name="/open_conversation")[0]), rows))
             for row, stored in zip(rows, opened):
                 result = pending.get(stored.customer_id) if stored else None
                 if result is None:
