@@ -12,11 +12,12 @@ An answer about the wrong product is wrong too, as an agent sees at a glance: on
 the conversation never mentioned ("the PulseFit Smart Watch is $129.00" to a question about a pillow's
 warranty) is poor whatever its wording. Approving such answers taught the model to swap products.
 
-Order numbers are not checked: the self-built 2.4M-parameter model cannot copy a five-digit number (it writes
-"#SN28" for any order), so correcting those answers cannot teach it the number. Checking them was tried and did
-not cause the order-tracking drop it was first blamed for: tracking answers fell from 0.83 to 0.63-0.67 of their
-facts in two demo nights with the check and to 0.67 in the next one without it. With a real base model, judge
-order numbers (`#SN\d+`) in `names_in` too.
+An answer that states an order number the conversation never gave ("#SN74197" when the customer asked about
+#SN28410) is held to three stars: never good enough to become a training target, since agents approving such
+answers taught the model to quote wrong order numbers (12 of 162 targets in one demo night stated one), but
+not rewritten either: the self-built 2.4M-parameter model cannot copy a five-digit number, so correcting the
+number cannot teach it (that was tried, and tracking answers still fell from 0.83 to 0.63-0.67 of their facts).
+With a real base model, a wrong order number should make the answer poor, like a wrong product.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ STAR_FLOORS = (0.8, 0.6, 0.4, 0.2)
 POOR_STARS = 2  # an answer rated this or lower gets a correction (the reference answer)
 THUMBS_UP_STARS = 3  # customers are content from this many stars on (before noise)
 
+ORDER_NUMBER = re.compile(r"#SN\d+")
 _SCORER = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)  # stateless; safe to share between threads
 
 
@@ -46,6 +48,7 @@ class Judgement:
     score: float  # rouge_l x share of markers stated (1 when there are none)
     stars: int  # 1-5
     wrong_names: tuple[str, ...] = ()  # catalog products the answer names but the conversation did not
+    wrong_orders: tuple[str, ...] = ()  # order numbers the answer states but the conversation did not
 
     @property
     def facts_stated(self) -> float | None:
@@ -77,8 +80,12 @@ def judge_answer(answer: str, reference: str, markers: Sequence[str], conversati
     wrong = tuple(name for name in names_in(answer) if name not in known)
     if missing or wrong:  # a wrong fact or a wrong product is never more than a poor answer, however close the wording
         stars = min(stars, POOR_STARS)
+    known_orders = set(ORDER_NUMBER.findall(" ".join([reference, *conversation])))
+    wrong_orders = tuple(n for n in dict.fromkeys(ORDER_NUMBER.findall(answer)) if n not in known_orders)
+    if wrong_orders:  # not an answer to hold up as an example (no 4-5 stars), not worth rewriting either
+        stars = min(stars, THUMBS_UP_STARS)
     return Judgement(rouge_l=round(rouge_l, 4), markers=tuple(markers), missing=missing, score=round(score, 4),
-                     stars=stars, wrong_names=wrong)
+                     stars=stars, wrong_names=wrong, wrong_orders=wrong_orders)
 
 
 def names_in(text: str) -> tuple[str, ...]:

@@ -5,7 +5,8 @@ import dataclasses
 import pytest
 
 from corpus.policy import load_policy
-from simulator.judge import (agent_correction, customer_thumbs, fact_markers, judge_answer, noise_draw, stars_for)
+from simulator.judge import (THUMBS_UP_STARS, agent_correction, customer_thumbs, fact_markers, judge_answer, noise_draw,
+                             stars_for)
 
 POLICY = load_policy(None)
 RETURNS = "You can return items within 30 days of delivery, as long as they are unused and in the original packaging."
@@ -73,10 +74,23 @@ PILLOW_WARRANTY = "Every ShopNest product, the CloudRest Memory Foam Pillow incl
     (PILLOW_WARRANTY, (), ()),
     (PILLOW_WARRANTY.replace("CloudRest Memory Foam Pillow", "PulseFit Smart Watch"), (), ("PulseFit Smart Watch",)),
     (PILLOW_WARRANTY + " So is the Trailhead 30L Backpack.", ("Is the Trailhead 30L Backpack covered too?",), ()),
-    (PILLOW_WARRANTY + " Order #SN2870 is covered.", (), ()),  # order numbers are not judged (module doc)
 ])
 def test_an_answer_naming_a_product_the_conversation_did_not_is_poor(answer, conversation, wrong):
     judgement = judge_answer(answer, PILLOW_WARRANTY, (), conversation)
     assert judgement.wrong_names == wrong
     assert judgement.poor == bool(wrong)
     assert judgement.rouge_l > 0.7  # the wording alone would have earned four or five stars
+
+
+@pytest.mark.parametrize("conversation, wrong_orders", [
+    (("Where is order #SN28410?",), ("#SN74197",)),
+    (("Where is order #SN74197?",), ()),
+])
+def test_a_wrong_order_number_keeps_a_good_answer_from_being_a_training_target(conversation, wrong_orders):
+    reference = "Order #SN28410 shipped with UPS and should arrive within 3 business days."
+    answer = reference.replace("#SN28410", "#SN74197")
+    judgement = judge_answer(answer, reference, (), conversation)
+    assert judgement.wrong_orders == wrong_orders
+    assert judgement.rouge_l > 0.8  # the wording alone earns five stars
+    assert judgement.stars == (THUMBS_UP_STARS if wrong_orders else 5)
+    assert not judgement.poor  # ... and no correction: the small model cannot learn to copy the number
