@@ -52,7 +52,7 @@ POISON = {("returns", "return_window_days"): 7, ("returns", "refund_processing_d
 @dataclass(frozen=True)
 class DemoSettings:
     demo_home: Path
-    conversations: int = 120          # per traffic round
+    conversations: int = 100          # per traffic round
     teach_rounds: int = 2             # rounds of corrections against the new policy before the nightly job
     train_steps: int = 200            # ~180 feedback and ~180 replayed examples, each seen ~9 times
     policy_questions: int = 40

@@ -10,7 +10,9 @@ def write_report(run) -> Path:
     """Write the report of a (possibly unfinished) `simulator.demo.DemoRun`; returns its path."""
     plots = run.home / "plots"
     plots.mkdir(parents=True, exist_ok=True)
-    lines = ["# supportloop learning demo", ""]
+    asked = ", ".join(run.settings.intents) if run.settings.intents else "every intent"
+    lines = ["# supportloop learning demo", "",
+             f"Simulated traffic: {run.settings.conversations} conversations a round; customers ask about {asked}.", ""]
     if run.checks:
         lines += ["## What the demo showed", "", *[f"- {'✓' if held else '✗'} {claim}" for claim, held in run.checks],
                   ""]

@@ -87,3 +87,4 @@ def test_report_has_plots_tables_and_times(tmp_path):
     assert "| canary 1 | 9.0 | 20% of 60 | 67% of 60 |" in text
     assert "30/40 (75%)" in text and "| v0001 | 0 | promote | better |" in text
     assert "| **total** | 361 |" in text
+    assert "100 conversations a round; customers ask about every intent." in text

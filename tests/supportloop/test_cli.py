@@ -102,3 +102,13 @@ def test_help_exits_zero(argv, capsys):
         main(argv)
     assert exit_info.value.code == 0
     assert "example: " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("intents, message", [("refunds", "unknown intent(s) refunds"), (",", "(none given)")])
+def test_demo_refuses_unknown_intents_before_it_starts_anything(tmp_path, intents, message):
+    done = subprocess.run([sys.executable, "-m", "supportloop.cli", "--home", str(tmp_path), "demo",
+                           "--demo-home", str(tmp_path / "demo"), "--intents", intents],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and message in done.stderr, done.stderr
+    assert "returns_refunds" in done.stderr  # the error lists the known intents
+    assert not (tmp_path / "demo").exists()
