@@ -99,8 +99,9 @@ def build_engine_launch(config: ServeConfig, model: str, device: str, *, served_
     return EngineLaunch(argv=tuple(argv), env=env, url=f"http://{ENGINE_HOST}:{config.engine_port}")
 
 
-def _terminate_with_parent() -> None:
-    """In the engine's child process (Linux): get SIGTERM when the thread that started it dies, even by kill -9.
+def terminate_with_parent() -> None:
+    """In a child process (Linux; the engine, the demo's app): get SIGTERM when the thread that started it dies,
+    even by kill -9.
 
     Without it a crashed or double-signalled app leaves an orphan engine holding its port, RAM or GPU.
     """
@@ -147,7 +148,7 @@ class EngineProcess:
             # A new session, so stopping the engine also stops the worker processes it spawns.
             self._process = subprocess.Popen(self.launch.argv, env={**os.environ, **self.launch.env},
                                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                             preexec_fn=_terminate_with_parent)
+                                             preexec_fn=terminate_with_parent)
 
     def wait_ready(self, timeout_s: float) -> None:
         """Block until the server answers /v1/models, or raise EngineError with the end of its log."""

@@ -24,6 +24,7 @@ config keeps its policy, so the base model is not rebuilt; `base_model` points a
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -32,6 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
+from serve.engine import terminate_with_parent
 from supportloop.config import SupportloopConfig
 from supportloop.errors import SupportloopError
 
@@ -114,7 +116,7 @@ def cli(run: DemoRun, *args: str, extra_env: Optional[dict] = None) -> tuple[int
         command += ["--config", run.settings.config_file]
     say(f"$ supportloop {' '.join(args)}")
     process = subprocess.Popen([*command, *args], env={**run.env, **(extra_env or {})}, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, bufsize=1)
+                               stderr=subprocess.STDOUT, text=True, bufsize=1, preexec_fn=terminate_with_parent)
     lines = []
     for line in process.stdout:
         line = line.rstrip("\n")
@@ -176,7 +178,8 @@ def start_serving(run: DemoRun) -> None:
     command = [sys.executable, "-m", "supportloop.cli", "--home", str(run.home), "serve"]
     say(f"$ supportloop serve   (log: {log})")
     with open(log, "ab") as out:
-        run.serve_process = subprocess.Popen(command, env=run.env, stdout=out, stderr=subprocess.STDOUT)
+        run.serve_process = subprocess.Popen(command, env=run.env, stdout=out, stderr=subprocess.STDOUT,
+                                             preexec_fn=terminate_with_parent)
     deadline = time.monotonic() + 600
     while True:
         if run.serve_process.poll() is not None:
@@ -390,7 +393,17 @@ def watch_canary(run: DemoRun, label: str, policy_file: Path, seed: int, config:
 
 def run_demo(settings: DemoSettings, config: SupportloopConfig, env: dict) -> int:
     """The whole demo; 0 when every step turned out as the story says, 1 otherwise (the report says which)."""
-    return 0 if play_demo(settings, config, env).succeeded else 1
+    # `kill DEMO` must stop the app it started and still write the report, as Ctrl-C does: by default SIGTERM
+    # ends Python at once, skipping `finally`, and the app kept serving (and using a core) as an orphan.
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        return 0 if play_demo(settings, config, env).succeeded else 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum, _frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 def play_demo(settings: DemoSettings, config: SupportloopConfig, env: dict) -> DemoRun:
