@@ -6,8 +6,7 @@ simulated customers and agents (through the app's chat, console and REST API) te
 candidate trained on poisoned feedback must be rejected by the gate, and the same version, forced into a
 canary, must be rolled back by the monitor. Every rating the app acknowledged must be in the store.
 
-Marked `e2e` (and `slow`), and opt-in: `pytest -m e2e` (about 11 minutes; with the rest of the suite it took
-CI to 24 minutes on 2 cores, over its 20).
+Marked `e2e` (and `slow`): about 11 minutes on 2 cores, and it runs in CI (`-m "not e2e"` skips it locally).
 """
 
 import os
