@@ -62,3 +62,31 @@ def test_two_writers_at_once_store_everything_exactly_once(tmp_path, start_worke
         assert store.count("rating") == 1_600 and store.count("turn") == 2 and store.count("conversation") == 2
         assert store.stats().live_ratings == 1_600
     assert stored_rating_ids(tmp_path / "feedback.duckdb") == set(acks[0]) | set(acks[1])
+
+
+def _wait_until_stored(db, rating_id: str, timeout_s: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with open_reader(db) as store:  # no ingest of its own: only the app's ingester can have stored it
+            if rating_id in {r.id for item in store.turns_between() for r in item.ratings}:
+                return True
+        time.sleep(0.1)
+    return False
+
+
+def test_the_ingester_process_stores_what_arrives_after_it_sat_idle(tmp_path):
+    from feedback.ingest_daemon import FULL_CHECK_S, journal_fingerprint
+    from feedback.log import FeedbackLog
+
+    with FeedbackLog(tmp_path, ingest_interval_s=0.05) as feedback:  # the app's ingester process
+        conversation = feedback.start_conversation("customer-1", "base", "")
+        turn = feedback.log_turn(conversation.id, 1, "assistant", "Returns are free within 60 days.")
+        feedback.log_rating(turn.id, "customer", "customer-1", thumbs=True, rating_id="first")
+        assert _wait_until_stored(feedback.files.db, "first")
+        idle = journal_fingerprint(feedback.files.journal_dir)
+        time.sleep(1.0)  # twenty rounds with nothing new: the journals stay as they were
+        assert journal_fingerprint(feedback.files.journal_dir) == idle
+        feedback.log_rating(turn.id, "customer", "customer-1", thumbs=False, rating_id="second")
+        assert journal_fingerprint(feedback.files.journal_dir) != idle  # the write changed the journal's mtime
+        # stored by a round that saw the change, not by the full check every FULL_CHECK_S
+        assert _wait_until_stored(feedback.files.db, "second", timeout_s=FULL_CHECK_S / 2)
