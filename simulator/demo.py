@@ -1,6 +1,6 @@
 """The learning demo: the bot learns a policy change from its agents overnight, and the safety nets work.
 
-Run: `supportloop demo` (about 20 minutes on 2 cores; `--skip-bad` stops after the policy part, about 11).
+Run: `supportloop demo` (about 17 minutes on 2 cores; `--skip-bad` stops after the policy part, about 11).
 The scenario, every step through the real CLI in a subprocess (or the library call that CLI command makes):
 
     home     = <home>/demo                         # own feedback store and registry; the base model is reused

@@ -14,7 +14,7 @@ from supportloop.errors import SupportloopError
 def register(subparsers, add_command) -> None:
     demo = add_command(subparsers, "demo", run_demo,
                        "the learning demo: a policy change learned overnight, a poisoned candidate rejected, "
-                       "a bad version rolled back (about 20 minutes on 2 cores)",
+                       "a bad version rolled back (about 17 minutes on 2 cores)",
                        "supportloop demo --conversations 100")
     demo.add_argument("--conversations", type=int, default=100, metavar="N",
                       help="simulated conversations per traffic round (default 100)")
