@@ -6,7 +6,8 @@ simulated customers and agents (through the app's chat, console and REST API) te
 candidate trained on poisoned feedback must be rejected by the gate, and the same version, forced into a
 canary, must be rolled back by the monitor. Every rating the app acknowledged must be in the store.
 
-Marked `e2e` (and `slow`): about 11 minutes on 2 cores, and it runs in CI (`-m "not e2e"` skips it locally).
+Marked `e2e` (and `slow`), and opt-in: `pytest -m e2e` (11-14 minutes on 2 cores). With it, CI took 22.2 minutes
+(695 passed in 1260 s, install 64 s), over its 20.
 """
 
 import os
