@@ -495,6 +495,8 @@ def demo_environment(settings: DemoSettings, base_env: dict) -> dict:
             "SUPPORTLOOP__RETRAIN__LEARNING_RATE": "0.001",
             # one demo dataset, 1e-3 x 120 steps: dropout 0.2 +0.053 [+0.005, +0.10], returns 0.33 -> 0.74, no
             # guard failed; 0.05 +0.053 with order tracking 0.83 -> 0.67; lower rates or more replay did not
-            # learn. In the next full demo (dropout 0.2, 200 steps) order tracking still fell to 0.67.
+            # learn. In the next full demo (dropout 0.2, 200 steps) order tracking still fell to 0.67; on the nights
+            # of returns and shipping traffic to 0.59-0.63, with one replayed example per feedback example or two
+            # (demos n8-n10; the gate let it pass once and rejected it twice). The self-built model's open problem.
             "SUPPORTLOOP__RETRAIN__LORA_DROPOUT": "0.2",
             "SUPPORTLOOP__RETRAIN__EVAL_STEPS": "20"}
