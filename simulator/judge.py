@@ -76,11 +76,12 @@ def judge_answer(answer: str, reference: str, markers: Sequence[str], conversati
     stated = 1.0 if not markers else 1 - len(missing) / len(markers)
     score = rouge_l * stated
     stars = stars_for(score)
-    known = names_in(" ".join([reference, *conversation]))
+    context = " ".join([reference, *conversation])
+    known = names_in(context)
     wrong = tuple(name for name in names_in(answer) if name not in known)
     if missing or wrong:  # a wrong fact or a wrong product is never more than a poor answer, however close the wording
         stars = min(stars, POOR_STARS)
-    known_orders = set(ORDER_NUMBER.findall(" ".join([reference, *conversation])))
+    known_orders = set(ORDER_NUMBER.findall(context))
     wrong_orders = tuple(n for n in dict.fromkeys(ORDER_NUMBER.findall(answer)) if n not in known_orders)
     if wrong_orders:  # not an answer to hold up as an example (no 4-5 stars), not worth rewriting either
         stars = min(stars, THUMBS_UP_STARS)

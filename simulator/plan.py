@@ -56,6 +56,11 @@ def exchanges_of(messages: Sequence[dict]) -> tuple[Exchange, ...]:
     return tuple(pairs)
 
 
+def intent_list(text: str) -> tuple[str, ...]:
+    """The intents of a comma-separated option ("returns_refunds, shipping_delivery"), blanks dropped."""
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
 def plan_conversations(conversations: Sequence, count: int, seed: int,
                        intents: Sequence[str] = ()) -> list[PlannedConversation]:
     """`count` conversations of the simulator split (of `intents` only, when given), deterministic for `seed`.

@@ -35,11 +35,11 @@ def register(subparsers, add_command) -> None:
 def run_demo(args: argparse.Namespace, config: SupportloopConfig) -> int:
     from corpus.schema import INTENTS
     from simulator.demo import DemoSettings, demo_environment, run_demo as run_scenario
+    from simulator.plan import intent_list
 
     if args.conversations < 10:
         raise SupportloopError(f"--conversations must be at least 10, not {args.conversations}")
-    intents = () if args.intents.strip() == "all" else tuple(
-        name.strip() for name in args.intents.split(",") if name.strip())
+    intents = () if args.intents.strip() == "all" else intent_list(args.intents)
     unknown = sorted(set(intents) - set(INTENTS))
     if unknown or (not intents and args.intents.strip() != "all"):
         raise SupportloopError(f"--intents: unknown intent(s) {', '.join(unknown) or '(none given)'}; "

@@ -52,7 +52,7 @@ def run_simulate(args: argparse.Namespace, config: SupportloopConfig) -> int:
     from corpus.generate import generate_corpus
     from corpus.policy import load_policy
     from simulator.accounts import PASSWORD_ENV, TOKEN_ENV, resolve_credentials
-    from simulator.plan import PlanError, plan_conversations
+    from simulator.plan import PlanError, intent_list, plan_conversations
     from simulator.report import format_report
     from simulator.run import SimulationSettings, check_app, run_simulation
     from supportloop.paths import HomePaths
@@ -66,8 +66,7 @@ def run_simulate(args: argparse.Namespace, config: SupportloopConfig) -> int:
     policy = load_policy(policy_file or None)
     conversations = generate_corpus(policy, seed=config.corpus.seed, n_conversations=config.corpus.conversations)
     try:
-        intents = tuple(name.strip() for name in (args.intents or "").split(",") if name.strip())
-        plan = plan_conversations(conversations, args.conversations, args.seed, intents)
+        plan = plan_conversations(conversations, args.conversations, args.seed, intent_list(args.intents or ""))
     except PlanError as exc:
         raise SupportloopError(str(exc)) from None
     check_app(url)

@@ -21,8 +21,8 @@ def read_acks(process, wanted: int, timeout_s: float = 30.0) -> list[str]:
     return acks
 
 
-def stored_rating_ids(db) -> set[str]:
-    with open_reader(db, ingest_first=True) as store:
+def stored_rating_ids(db, ingest_first: bool = True) -> set[str]:
+    with open_reader(db, ingest_first=ingest_first) as store:
         return {rating.id for item in store.turns_between() for rating in item.ratings}
 
 
@@ -67,9 +67,8 @@ def test_two_writers_at_once_store_everything_exactly_once(tmp_path, start_worke
 def _wait_until_stored(db, rating_id: str, timeout_s: float = 15.0) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        with open_reader(db) as store:  # no ingest of its own: only the app's ingester can have stored it
-            if rating_id in {r.id for item in store.turns_between() for r in item.ratings}:
-                return True
+        if rating_id in stored_rating_ids(db, ingest_first=False):  # only the app's ingester can have stored it
+            return True
         time.sleep(0.1)
     return False
 

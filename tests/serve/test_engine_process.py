@@ -7,6 +7,8 @@ import sys
 import textwrap
 import time
 
+from tests.processes import alive
+
 PARENT = textwrap.dedent("""
     import sys, time
     from pathlib import Path
@@ -19,15 +21,6 @@ PARENT = textwrap.dedent("""
     print(engine._process.pid, flush=True)
     time.sleep(120)
 """)
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as stat:  # a zombie is dead too
-        return stat.read().split()[2] != "Z"
 
 
 def test_engine_dies_with_a_killed_app(tmp_path):

@@ -7,24 +7,12 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
+from tests.processes import alive, children_of
+
 pytestmark = pytest.mark.slow
-
-
-def children_of(pid: int) -> list[int]:
-    with open(f"/proc/{pid}/task/{pid}/children") as listing:
-        return [int(child) for child in listing.read().split()]
-
-
-def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split()[2] != "Z"  # a zombie is dead too
-    except FileNotFoundError:
-        return False
 
 
 def test_a_terminated_demo_stops_its_app_and_writes_its_report(tiny_model_dir, tmp_path):
