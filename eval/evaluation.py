@@ -2,7 +2,7 @@
 
     examples = evaluation_examples(test split of the dataset, golden set of the corpus)
     refused  = check_candidate(...)                      # wrong base, rank too high: rejected before generating
-    answers  = generate_for_versions(base, adapters)     # one vLLM engine, batched
+    answers  = generate_for_versions(base, adapters)     # the serving vLLM engine (or a short-lived one), batched
     scores   = score_answers(...) per version            # ROUGE-L, chrF, BLEU, facts, PII, hard cases
     decision = decide(examples, candidate, production)   # the gate (eval/gate.py)
 
@@ -37,13 +37,14 @@ class Evaluation:
     decision: Optional[Decision] = None
     refused: dict = field(default_factory=dict)      # version -> reason its adapter could not be used
     seconds: dict = field(default_factory=dict)      # stage -> wall seconds
+    engine: str = ""                                 # the vLLM engine that wrote the answers
 
     def to_json(self) -> dict:
         return {"candidate": self.candidate, "production": self.production,
                 "verdict": self.decision.verdict if self.decision else "reject",
                 "reasons": list(self.decision.reasons) if self.decision else list(self.refused.values()),
                 "decision": self.decision.to_json() if self.decision else None, "refused": self.refused,
-                "examples": len(self.examples), "seconds": self.seconds}
+                "examples": len(self.examples), "seconds": self.seconds, "engine": self.engine}
 
 
 def golden_examples(conversations: Sequence, policy, limit: int,
@@ -113,10 +114,11 @@ def evaluate_candidate(config: SupportloopConfig, base_model: str, registry_root
     prompts = [[{"role": "system", "content": config.serve.system_prompt}, *e.messages] for e in examples]
     progress(f"generating answers of {', '.join([BASE, *adapters])} to {len(examples)} prompts through vLLM")
     run = generate_for_versions(config.serve, base_model, adapters, prompts, config.eval.max_new_tokens, log_file,
-                                offline=offline, progress=progress)
+                                offline=offline, use_serving_engine=config.eval.generation_engine == "serving",
+                                progress=progress)
     if candidate in run.refused:
         return Evaluation(candidate, production_name, tuple(examples), refused=run.refused,
-                          seconds={"generation": round(run.seconds, 1)})
+                          seconds={"generation": round(run.seconds, 1)}, engine=run.engine)
     started = time.monotonic()
     with_reference = [[*e.messages, {"role": "assistant", "content": e.reference}] for e in examples]
     perplexities = reference_perplexities(base_model, {name: adapters.get(name) for name in run.answers},
@@ -134,4 +136,4 @@ def evaluate_candidate(config: SupportloopConfig, base_model: str, registry_root
     decision = decide(examples, scores[candidate], scores[production_name], GatePolicy.from_config(config.eval))
     return Evaluation(candidate, production_name, tuple(examples), answers=answers, scores=scores, decision=decision,
                       seconds={"generation": round(run.seconds, 1), "perplexity": round(perplexity_seconds, 1),
-                               "scoring": round(time.monotonic() - started, 1)})
+                               "scoring": round(time.monotonic() - started, 1)}, engine=run.engine)

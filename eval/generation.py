@@ -1,14 +1,20 @@
-"""Answers of several model versions to the same prompts, from one short-lived vLLM engine, batched.
+"""Answers of several model versions to the same prompts, from one vLLM engine, batched.
 
-The engine starts on the base model with LoRA hot-loading on (the same launch the app uses, on a free port, so
-it can run beside a serving app). Each version's adapter is loaded under its own name through
-`/v1/load_lora_adapter`; an adapter vLLM refuses (wrong base, rank above `max_lora_rank`, corrupt files) is
-reported in `GenerationRun.refused` instead of aborting the others. Requests go out concurrently and vLLM
-batches them (continuous batching): that is what makes this many times faster than a `generate` loop.
+The engine is the serving one when it runs on the same base model (`eval.generation_engine = "serving"`, the
+default): no second engine is started, which costs 30-50 s on a CPU host and, on a GPU host, memory the
+serving engine may already hold. Otherwise a short-lived engine starts on the base model with LoRA
+hot-loading on (the same launch the app uses, on a free port, so it can run beside a serving app).
+
+Each version's adapter is loaded under a name of its own for this run (`eval-<pid>-<version>`: never a name
+the app routes customers to) through `/v1/load_lora_adapter` and unloaded afterwards; an adapter vLLM refuses
+(wrong base, rank above `max_lora_rank`, corrupt files) is reported in `GenerationRun.refused` instead of
+aborting the others. Requests go out concurrently and vLLM batches them (continuous batching): that is what
+makes this many times faster than a `generate` loop.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -32,6 +38,14 @@ class GenerationRun:
     answers: dict          # model name -> list[Generated], in prompt order
     refused: dict          # model name -> why vLLM would not load its adapter
     seconds: float
+    engine: str = ""       # which engine answered, for the report
+
+
+@dataclass(frozen=True)
+class EngineEndpoint:
+    url: str
+    base_name: str         # the name the engine serves the base model under
+    api_key: str = ""
 
 
 def load_adapter(engine_url: str, name: str, path: Path, api_key: str = "") -> Optional[str]:
@@ -45,6 +59,47 @@ def load_adapter(engine_url: str, name: str, path: Path, api_key: str = "") -> O
     except httpx.HTTPError as exc:
         return f"engine unreachable while loading {name}: {exc}"
     return None if response.status_code == 200 else f"vLLM refused adapter {name}: {response.text.strip()[:400]}"
+
+
+def unload_adapter(engine_url: str, name: str, api_key: str = "") -> None:
+    """Best effort: an adapter left loaded only takes one of the engine's LRU slots until it is evicted."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    try:
+        httpx.post(f"{engine_url}/v1/unload_lora_adapter", headers=headers, timeout=60, json={"lora_name": name})
+    except httpx.HTTPError:
+        pass
+
+
+def served_base_name(models: dict, base_model: str) -> Optional[str]:
+    """Pure: the name a `/v1/models` answer serves `base_model` under; None when it serves another model."""
+    wanted = os.path.realpath(base_model) if os.path.exists(base_model) else base_model
+    for card in models.get("data", []):
+        root = str(card.get("root") or "")
+        if card.get("parent") is None and (os.path.realpath(root) if os.path.exists(root) else root) == wanted:
+            return card.get("id")
+    return None
+
+
+def find_serving_engine(config: ServeConfig, base_model: str) -> tuple[Optional[EngineEndpoint], str]:
+    """(the serving engine, "") when it answers and serves `base_model`; else (None, why it cannot be used)."""
+    import httpx
+
+    from serve.engine import ENGINE_HOST
+
+    url = config.engine_url.rstrip("/") or f"http://{ENGINE_HOST}:{config.engine_port}"
+    headers = {"Authorization": f"Bearer {config.engine_api_key}"} if config.engine_api_key else {}
+    try:
+        response = httpx.get(f"{url}/v1/models", headers=headers, timeout=10)
+    except httpx.HTTPError:
+        return None, f"no serving engine answers at {url}"
+    if response.status_code != 200:
+        return None, f"the serving engine at {url} answered HTTP {response.status_code}"
+    name = served_base_name(response.json(), base_model)
+    if name is None:
+        return None, f"the serving engine at {url} serves another base model"
+    return EngineEndpoint(url, name, config.engine_api_key), ""
 
 
 def answer_all(engine_url: str, model: str, prompts: Sequence[Sequence[dict]], max_tokens: int,
@@ -74,30 +129,52 @@ def answer_all(engine_url: str, model: str, prompts: Sequence[Sequence[dict]], m
 
 def generate_for_versions(config: ServeConfig, base_model: str, adapters: Mapping[str, Path],
                           prompts: Sequence[Sequence[dict]], max_tokens: int, log_file: Path, *, offline: bool,
+                          use_serving_engine: bool = True,
                           progress: Callable[[str], None] | None = None) -> GenerationRun:
     """Answers of the base model (under "base") and of every adapter (under its name) to `prompts`."""
-    from tqdm import tqdm
-
     from serve.engine import EngineProcess, build_engine_launch, free_port, installed_vllm_build, resolve_device
 
     note = progress or (lambda message: None)
+    started = time.monotonic()
+    serving, why_not = (find_serving_engine(config, base_model) if use_serving_engine
+                        else (None, "eval.generation_engine is 'own'"))
+    if serving is not None:
+        note(f"generating through the serving engine at {serving.url} (no second engine)")
+        answers, refused = _generate(serving, adapters, prompts, max_tokens, progress)
+        return GenerationRun(answers, refused, time.monotonic() - started, engine=f"serving engine {serving.url}")
+    note(f"starting an evaluation engine: {why_not}")
     engine_config = replace(config, engine_port=free_port(), engine_api_key="")
     device = resolve_device(config.device, installed_vllm_build())
     launch = build_engine_launch(engine_config, base_model, device, served_name=BASE_NAME, offline=offline)
-    started = time.monotonic()
-    answers, refused = {}, {}
     with EngineProcess(launch, log_file) as engine:
         engine.wait_ready(config.engine_startup_timeout_s)
         note(f"engine ready in {time.monotonic() - started:.0f} s")
-        names = [BASE_NAME]
+        answers, refused = _generate(EngineEndpoint(launch.url, BASE_NAME), adapters, prompts, max_tokens, progress)
+    return GenerationRun(answers, refused, time.monotonic() - started, engine="its own engine")
+
+
+def _generate(engine: EngineEndpoint, adapters: Mapping[str, Path], prompts: Sequence[Sequence[dict]],
+              max_tokens: int, progress: Callable[[str], None] | None) -> tuple[dict, dict]:
+    from tqdm import tqdm
+
+    served = {BASE_NAME: engine.base_name}
+    refused = {}
+    try:
         for name, path in adapters.items():
-            reason = load_adapter(launch.url, name, path)
+            run_name = f"eval-{os.getpid()}-{name}"
+            reason = load_adapter(engine.url, run_name, path, engine.api_key)
             if reason:
-                refused[name] = reason
+                refused[name] = reason.replace(run_name, name)
             else:
-                names.append(name)
-        with tqdm(total=len(names) * len(prompts), desc="generating", unit="answer",
+                served[name] = run_name
+        answers = {}
+        with tqdm(total=len(served) * len(prompts), desc="generating", unit="answer",
                   disable=progress is None) as bar:
-            for name in names:
-                answers[name] = answer_all(launch.url, name, prompts, max_tokens, on_answer=lambda: bar.update(1))
-    return GenerationRun(answers=answers, refused=refused, seconds=time.monotonic() - started)
+            for name, model in served.items():
+                answers[name] = answer_all(engine.url, model, prompts, max_tokens, engine.api_key,
+                                           on_answer=lambda: bar.update(1))
+    finally:
+        for name, model in served.items():
+            if name != BASE_NAME:
+                unload_adapter(engine.url, model, engine.api_key)
+    return answers, refused

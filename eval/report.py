@@ -52,7 +52,8 @@ def write_evaluation_report(evaluation: Evaluation, out_dir: Path, training_mani
     sections = [
         [f"# Evaluation of {evaluation.candidate} against {_label(evaluation, evaluation.production)}", "",
          f"{len(evaluation.examples)} examples ({_source_counts(evaluation)}); "
-         f"time {_seconds(evaluation.seconds)}.", ""],
+         f"time {_seconds(evaluation.seconds)}" + (f"; answers by {evaluation.engine}" if evaluation.engine else "")
+         + ".", ""],
         _decision_section(evaluation),
         _metrics_section(evaluation, versions),
         _primary_section(evaluation, versions, out_dir, confidence),
