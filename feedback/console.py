@@ -149,7 +149,7 @@ class ConsoleHandlers:
         return satisfaction_frame, volume_frame, negative_frame
 
 
-def build_console(services: AgentServices) -> gr.Blocks:
+def build_console(services: AgentServices, concurrency: int = 8) -> gr.Blocks:
     handlers = ConsoleHandlers(services)
     with gr.Blocks(title="supportloop · agents' console") as console:
         with gr.Row():
@@ -166,6 +166,7 @@ def build_console(services: AgentServices) -> gr.Blocks:
         refresh.click(handlers.dashboard, None, [satisfaction, volume, negative], api_name="dashboard")
         dashboard_tab.select(handlers.dashboard, None, [satisfaction, volume, negative], api_name=False)
         console.load(handlers.load_queue, filters, queue_outputs, api_name=False)
+    console.queue(default_concurrency_limit=concurrency)  # Gradio's default is one event at a time
     return console
 
 

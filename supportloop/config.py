@@ -107,6 +107,7 @@ class FeedbackConfig:
     session_ttl_minutes: int = option(480, "How long an agent's console login lasts before they must log in again (minutes).", minimum=1, maximum=7 * 24 * 60)
     session_secret: str = option("", "Key that signs agents' console session cookies (secret; 32+ random characters). Empty: a random key per app process, so logins end when the app restarts and several app processes do not share them.", secret_env="SUPPORTLOOP_SESSION_SECRET")
     agent_cache_s: float = option(5.0, "How long the app caches the agent list; a disabled agent or a replaced API token stops working within this time.", minimum=0.0, maximum=300.0)
+    console_concurrency: int = option(8, "Agents' console requests (queue, open a conversation, save) handled at once across all agents: each is a short DuckDB read or a journal write, and with one at a time every agent waits for the others'.", minimum=1, maximum=64)
     cookie_secure: bool = option(False, "Mark the console session cookie Secure (set true when the app is served over HTTPS).")
 
 
