@@ -19,6 +19,7 @@ from typing import Callable, Optional, Sequence
 
 from supportloop.config import SupportloopConfig
 
+from eval.answer_cache import AnswerCache
 from eval.gate import Decision, GatePolicy, decide
 from eval.report_model import VersionScores
 from eval.scoring import EvalExample, score_answers
@@ -38,13 +39,15 @@ class Evaluation:
     refused: dict = field(default_factory=dict)      # version -> reason its adapter could not be used
     seconds: dict = field(default_factory=dict)      # stage -> wall seconds
     engine: str = ""                                 # the vLLM engine that wrote the answers
+    reused: dict = field(default_factory=dict)       # version -> answers reused from earlier evaluations
 
     def to_json(self) -> dict:
         return {"candidate": self.candidate, "production": self.production,
                 "verdict": self.decision.verdict if self.decision else "reject",
                 "reasons": list(self.decision.reasons) if self.decision else list(self.refused.values()),
                 "decision": self.decision.to_json() if self.decision else None, "refused": self.refused,
-                "examples": len(self.examples), "seconds": self.seconds, "engine": self.engine}
+                "examples": len(self.examples), "seconds": self.seconds, "engine": self.engine,
+                "reused_answers": self.reused}
 
 
 def golden_examples(conversations: Sequence, policy, limit: int,
@@ -92,7 +95,8 @@ def check_candidate(manifest: dict, adapter_config: dict, base_fingerprint: str,
 
 def evaluate_candidate(config: SupportloopConfig, base_model: str, registry_root: Path, candidate: str,
                        production: Optional[str], examples: Sequence[EvalExample], log_file: Path, *,
-                       offline: bool, progress: Callable[[str], None] = print) -> Evaluation:
+                       offline: bool, answer_cache: Optional[AnswerCache] = None,
+                       progress: Callable[[str], None] = print) -> Evaluation:
     """Generate, score and gate; an adapter that cannot be served is rejected without touching production."""
     import time
 
@@ -115,7 +119,7 @@ def evaluate_candidate(config: SupportloopConfig, base_model: str, registry_root
     progress(f"generating answers of {', '.join([BASE, *adapters])} to {len(examples)} prompts through vLLM")
     run = generate_for_versions(config.serve, base_model, adapters, prompts, config.eval.max_new_tokens, log_file,
                                 offline=offline, use_serving_engine=config.eval.generation_engine == "serving",
-                                progress=progress)
+                                cache=answer_cache, progress=progress)
     if candidate in run.refused:
         return Evaluation(candidate, production_name, tuple(examples), refused=run.refused,
                           seconds={"generation": round(run.seconds, 1)}, engine=run.engine)
@@ -136,4 +140,4 @@ def evaluate_candidate(config: SupportloopConfig, base_model: str, registry_root
     decision = decide(examples, scores[candidate], scores[production_name], GatePolicy.from_config(config.eval))
     return Evaluation(candidate, production_name, tuple(examples), answers=answers, scores=scores, decision=decision,
                       seconds={"generation": round(run.seconds, 1), "perplexity": round(perplexity_seconds, 1),
-                               "scoring": round(time.monotonic() - started, 1)}, engine=run.engine)
+                               "scoring": round(time.monotonic() - started, 1)}, engine=run.engine, reused=run.reused)

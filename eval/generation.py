@@ -17,11 +17,14 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Optional, Sequence
 
 from supportloop.config import ServeConfig
+
+if TYPE_CHECKING:
+    from eval.answer_cache import AnswerCache
 
 BASE_NAME = "base"
 
@@ -39,6 +42,7 @@ class GenerationRun:
     refused: dict          # model name -> why vLLM would not load its adapter
     seconds: float
     engine: str = ""       # which engine answered, for the report
+    reused: dict = field(default_factory=dict)  # model name -> answers taken from the cache
 
 
 @dataclass(frozen=True)
@@ -129,35 +133,77 @@ def answer_all(engine_url: str, model: str, prompts: Sequence[Sequence[dict]], m
 
 def generate_for_versions(config: ServeConfig, base_model: str, adapters: Mapping[str, Path],
                           prompts: Sequence[Sequence[dict]], max_tokens: int, log_file: Path, *, offline: bool,
-                          use_serving_engine: bool = True,
+                          use_serving_engine: bool = True, cache: Optional[AnswerCache] = None,
                           progress: Callable[[str], None] | None = None) -> GenerationRun:
-    """Answers of the base model (under "base") and of every adapter (under its name) to `prompts`."""
-    from serve.engine import EngineProcess, build_engine_launch, free_port, installed_vllm_build, resolve_device
+    """Answers of the base model (under "base") and of every adapter (under its name) to `prompts`.
+
+    With a cache, answers a model already gave to a prompt are reused and only the others are generated;
+    when none are left to generate, no engine is used at all. Only a base model in a local directory is
+    cached: a hub id names no fixed weights.
+    """
+    from eval.answer_cache import adapter_identity
+    from retrain.candidate import base_fingerprint
 
     note = progress or (lambda message: None)
     started = time.monotonic()
+    identities = {BASE_NAME: base_fingerprint(base_model), **{n: adapter_identity(p) for n, p in adapters.items()}}
+    cache = cache if Path(base_model).is_dir() else None
+    known = {name: cache.lookup(identity, prompts) if cache else {} for name, identity in identities.items()}
+    wanted = {name: [i for i in range(len(prompts)) if i not in known[name]] for name in identities}
+    reused = {name: len(answers) for name, answers in known.items() if answers}
+    if reused:
+        note("reusing earlier answers: " + ", ".join(f"{name} {count}/{len(prompts)}" for name, count in reused.items()))
+    to_load = {name: path for name, path in adapters.items() if wanted[name]}
+    new, refused, engine = {}, {}, "no engine (every answer reused)"
+    if any(wanted.values()):
+        new, refused, engine = _generate_on_an_engine(config, base_model, to_load, prompts, wanted, max_tokens,
+                                                      log_file, offline, use_serving_engine, progress)
+    answers = {}
+    for name in identities:
+        if name in refused:
+            continue
+        generated = dict(known[name])
+        generated.update(zip(wanted[name], new.get(name, [])))
+        answers[name] = [generated[i] for i in range(len(prompts))]
+        if cache and wanted[name]:
+            cache.store(identities[name], [prompts[i] for i in wanted[name]], new[name])
+    return GenerationRun(answers, refused, time.monotonic() - started, engine=engine, reused=reused)
+
+
+def _generate_on_an_engine(config: ServeConfig, base_model: str, adapters: Mapping[str, Path],
+                           prompts: Sequence[Sequence[dict]], wanted: Mapping[str, list[int]], max_tokens: int,
+                           log_file: Path, offline: bool, use_serving_engine: bool,
+                           progress: Callable[[str], None] | None) -> tuple[dict, dict, str]:
+    """(answers per model to the prompts `wanted` names, refused adapters, which engine) from the serving engine
+    when it serves `base_model`, else from a short-lived one."""
+    from serve.engine import EngineProcess, build_engine_launch, free_port, installed_vllm_build, resolve_device
+
+    note = progress or (lambda message: None)
     serving, why_not = (find_serving_engine(config, base_model) if use_serving_engine
                         else (None, "eval.generation_engine is 'own'"))
     if serving is not None:
         note(f"generating through the serving engine at {serving.url} (no second engine)")
-        answers, refused = _generate(serving, adapters, prompts, max_tokens, progress)
-        return GenerationRun(answers, refused, time.monotonic() - started, engine=f"serving engine {serving.url}")
+        answers, refused = _generate(serving, adapters, prompts, wanted, max_tokens, progress)
+        return answers, refused, f"serving engine {serving.url}"
     note(f"starting an evaluation engine: {why_not}")
+    started = time.monotonic()
     engine_config = replace(config, engine_port=free_port(), engine_api_key="")
     device = resolve_device(config.device, installed_vllm_build())
     launch = build_engine_launch(engine_config, base_model, device, served_name=BASE_NAME, offline=offline)
     with EngineProcess(launch, log_file) as engine:
         engine.wait_ready(config.engine_startup_timeout_s)
         note(f"engine ready in {time.monotonic() - started:.0f} s")
-        answers, refused = _generate(EngineEndpoint(launch.url, BASE_NAME), adapters, prompts, max_tokens, progress)
-    return GenerationRun(answers, refused, time.monotonic() - started, engine="its own engine")
+        answers, refused = _generate(EngineEndpoint(launch.url, BASE_NAME), adapters, prompts, wanted, max_tokens,
+                                     progress)
+    return answers, refused, "its own engine"
 
 
 def _generate(engine: EngineEndpoint, adapters: Mapping[str, Path], prompts: Sequence[Sequence[dict]],
-              max_tokens: int, progress: Callable[[str], None] | None) -> tuple[dict, dict]:
+              wanted: Mapping[str, list[int]], max_tokens: int,
+              progress: Callable[[str], None] | None) -> tuple[dict, dict]:
     from tqdm import tqdm
 
-    served = {BASE_NAME: engine.base_name}
+    served = {BASE_NAME: engine.base_name} if wanted[BASE_NAME] else {}
     refused = {}
     try:
         for name, path in adapters.items():
@@ -168,11 +214,11 @@ def _generate(engine: EngineEndpoint, adapters: Mapping[str, Path], prompts: Seq
             else:
                 served[name] = run_name
         answers = {}
-        with tqdm(total=len(served) * len(prompts), desc="generating", unit="answer",
+        with tqdm(total=sum(len(wanted[name]) for name in served), desc="generating", unit="answer",
                   disable=progress is None) as bar:
             for name, model in served.items():
-                answers[name] = answer_all(engine.url, model, prompts, max_tokens, engine.api_key,
-                                           on_answer=lambda: bar.update(1))
+                answers[name] = answer_all(engine.url, model, [prompts[i] for i in wanted[name]], max_tokens,
+                                           engine.api_key, on_answer=lambda: bar.update(1))
     finally:
         for name, model in served.items():
             if name != BASE_NAME:

@@ -52,8 +52,7 @@ def write_evaluation_report(evaluation: Evaluation, out_dir: Path, training_mani
     sections = [
         [f"# Evaluation of {evaluation.candidate} against {_label(evaluation, evaluation.production)}", "",
          f"{len(evaluation.examples)} examples ({_source_counts(evaluation)}); "
-         f"time {_seconds(evaluation.seconds)}" + (f"; answers by {evaluation.engine}" if evaluation.engine else "")
-         + ".", ""],
+         f"time {_seconds(evaluation.seconds)}" + _provenance(evaluation) + ".", ""],
         _decision_section(evaluation),
         _metrics_section(evaluation, versions),
         _primary_section(evaluation, versions, out_dir, confidence),
@@ -331,6 +330,15 @@ def _group_name(group: str, key: str) -> str:
 def _source_counts(evaluation: Evaluation) -> str:
     counts = _group_counts(evaluation, "source")
     return ", ".join(f"{count} {source}" for source, count in sorted(counts.items()))
+
+
+def _provenance(evaluation: Evaluation) -> str:
+    """Where the answers came from: the engine, and how many an earlier evaluation had already given."""
+    text = f"; answers by {evaluation.engine}" if evaluation.engine else ""
+    if evaluation.reused:
+        text += "; reused from earlier evaluations: " + ", ".join(
+            f"{_label(evaluation, name)} {count}" for name, count in evaluation.reused.items())
+    return text
 
 
 def _seconds(seconds: dict) -> str:

@@ -83,6 +83,7 @@ def evaluation_inputs(config: SupportloopConfig, dataset_dir: Path | None) -> li
 
 def evaluate_and_record(config: SupportloopConfig, version: str, announce=print):
     """Evaluate `version`, write its report under runs/eval/, store the decision with the version."""
+    from eval.answer_cache import AnswerCache, generation_settings
     from eval.evaluation import evaluate_candidate
     from eval.registry import read_aliases, read_manifest, record_evaluation
     from eval.report import write_evaluation_json, write_evaluation_report
@@ -96,8 +97,14 @@ def evaluate_and_record(config: SupportloopConfig, version: str, announce=print)
     examples = evaluation_inputs(config, dataset_dir)
     aliases = read_aliases(paths.registry)
     base = current_base_model(config)
+    cache = None
+    if config.eval.reuse_answers:
+        settings = generation_settings(config.eval.max_new_tokens, f"{config.serve.device}/{config.serve.dtype}",
+                                       config.serve.max_model_len)
+        cache = AnswerCache(paths.runs / "eval" / "answers", settings)
     evaluation = evaluate_candidate(config, base.name_or_path, paths.registry, version, aliases.production, examples,
-                                    paths.logs / "eval-engine.log", offline=base.builtin, progress=announce)
+                                    paths.logs / "eval-engine.log", offline=base.builtin, answer_cache=cache,
+                                    progress=announce)
     out_dir = paths.runs / "eval" / f"{version}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
     report = write_evaluation_report(evaluation, out_dir, manifest, confidence=config.eval.confidence)
     write_evaluation_json(evaluation, out_dir)

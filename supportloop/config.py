@@ -162,6 +162,7 @@ class EvalConfig:
     max_test_examples: int = option(400, "Most held-out feedback examples scored per evaluation (a deterministic sample).", minimum=1)
     golden_examples: int = option(200, "Golden-set conversations from the corpus scored per evaluation.", minimum=0)
     max_new_tokens: int = option(128, "Longest generated answer during evaluation.", minimum=1)
+    reuse_answers: bool = option(True, "Reuse the answers a model (the base, or a version's unchanged adapter) gave to the same prompt under the same generation settings in an earlier evaluation instead of generating them again: decoding is greedy, and the night after a release base and production are last night's models. Kept under runs/eval/answers/.")
     generation_engine: str = option("serving", "Engine that writes the evaluation's answers: 'serving' uses the running serving engine when it serves the same base model (no second engine in memory; the versions are loaded under eval- names and unloaded after, and customers share the engine meanwhile), else starts one; 'own' always starts a short-lived engine.", choices=("serving", "own"))
     monitor_enabled: bool = option(True, "Let the monitor act on its own (promote a good canary, roll back a bad version); false only reports.")
     monitor_alpha: float = option(0.05, "Error rate of the monitor's sequential tests (valid however often it looks).", minimum=0.001, maximum=0.5)

@@ -1,11 +1,14 @@
-"""Evaluation answers through the serving engine: no second engine, nothing left loaded, refusals reported."""
+"""Evaluation answers through the serving engine (no second engine, nothing left loaded, refusals reported),
+and answers reused from earlier evaluations only for the same model, prompt and settings."""
 
 from dataclasses import replace
 
 import httpx
 import pytest
 
-from eval.generation import BASE_NAME, answer_all, find_serving_engine, generate_for_versions, served_base_name
+from eval.answer_cache import AnswerCache, generation_settings, prompt_key
+from eval.generation import (BASE_NAME, Generated, answer_all, find_serving_engine, generate_for_versions,
+                             served_base_name)
 from tests.serve.adapters import make_adapter
 
 PROMPTS = [[{"role": "user", "content": "How long do I have to return an item?"}],
@@ -65,3 +68,44 @@ def test_versions_are_answered_by_the_serving_engine_and_unloaded_after(vllm_eng
     assert [g.text for g in run.answers[BASE_NAME]] == [g.text for g in direct]
     assert [g.text for g in run.answers["v0007"]] != [g.text for g in direct]
     assert _loaded_names(config) == names_before  # the eval- adapters are gone; what the app loaded stays
+
+
+def test_answers_are_reused_only_for_the_same_model_prompt_and_settings(vllm_engine, tiny_model_dir, tmp_path):
+    _, config = vllm_engine
+    adapter = make_adapter(tiny_model_dir, tmp_path / "v0007", seed=7)
+    cache = AnswerCache(tmp_path / "answers", generation_settings(12, "cpu/auto", 512))
+
+    def generate(prompts, adapters, answer_cache=cache):
+        return generate_for_versions(config, str(tiny_model_dir), adapters, prompts, max_tokens=12,
+                                     log_file=tmp_path / "engine.log", offline=True, cache=answer_cache)
+
+    first = generate(PROMPTS[:2], {"v0007": adapter})
+    assert first.reused == {} and first.engine.startswith("serving engine")
+
+    again = generate(PROMPTS, {"v0007": adapter})  # one new prompt: only it is generated
+    assert again.reused == {BASE_NAME: 2, "v0007": 2} and again.engine.startswith("serving engine")
+    for name in (BASE_NAME, "v0007"):
+        assert [g.text for g in again.answers[name][:2]] == [g.text for g in first.answers[name]]
+        assert len(again.answers[name]) == 3
+
+    cached = generate(PROMPTS, {"v0007": adapter})
+    assert cached.reused == {BASE_NAME: 3, "v0007": 3} and cached.engine == "no engine (every answer reused)"
+    assert {n: [g.text for g in a] for n, a in cached.answers.items()} == \
+        {n: [g.text for g in a] for n, a in again.answers.items()}
+
+    retrained = make_adapter(tiny_model_dir, tmp_path / "other" / "v0007", seed=8)  # same name, other weights
+    longer = AnswerCache(tmp_path / "answers", generation_settings(16, "cpu/auto", 512))
+    assert generate(PROMPTS, {"v0007": retrained}).reused == {BASE_NAME: 3}
+    assert generate(PROMPTS, {"v0007": adapter}, longer).reused == {}
+
+
+def test_a_torn_cache_line_is_skipped(tmp_path):
+    cache = AnswerCache(tmp_path, {"max_tokens": 8})
+    cache.store("model-a", PROMPTS[:2], [Generated("one", 1.0, "stop"), Generated("two", 2.0, "length")])
+    (path,) = tmp_path.glob("*.jsonl")
+    with path.open("a") as handle:
+        handle.write('{"prompt": "abc", "text": "half a li')  # a crash mid-write
+    assert cache.lookup("model-a", PROMPTS) == {0: Generated("one", 1.0, "stop"), 1: Generated("two", 2.0, "length")}
+    assert cache.lookup("model-b", PROMPTS) == {}
+    system = [{"role": "system", "content": "Be brief."}, *PROMPTS[0]]
+    assert prompt_key(system) != prompt_key(PROMPTS[0]) and prompt_key(PROMPTS[0]) == prompt_key(list(PROMPTS[0]))
