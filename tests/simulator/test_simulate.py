@@ -80,8 +80,9 @@ def test_agents_correct_answers_against_a_changed_policy(full_app, tmp_path):
     policy = tmp_path / "policy-60-days.toml"
     policy.write_text(DEFAULT_POLICY_PATH.read_text().replace("return_window_days = 30", "return_window_days = 60"))
     before = stored_feedback(config)
-    done, report = simulate(app, config, tmp_path, "--conversations", "40", "--concurrency", "8", "--seed", "5",
-                         "--policy", str(policy))
+    # traffic about what the change touches (as the learning demo sends): 16 conversations carry the new window
+    done, report = simulate(app, config, tmp_path, "--conversations", "16", "--concurrency", "8", "--seed", "5",
+                            "--intents", "returns_refunds,shipping_delivery", "--policy", str(policy))
     print(done.stdout)
     after = stored_feedback(config)
     new = [key.removeprefix("correction: ") for key in (after - before) if key.startswith("correction: ")]
