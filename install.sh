@@ -37,9 +37,7 @@ installs=("${pip[@]}" install)
 uninstalls=("${pip[@]}" uninstall -y)
 if [ "$installer" = uv ]; then
   "${pip[@]}" install -q "uv==0.13.9"
-  # --compile-bytecode: uv leaves modules uncompiled (pip compiles them), so every process compiled vllm and
-  # transformers again at import; with PYTHONDONTWRITEBYTECODE set (as on our CI machines) on every start.
-  installs=("$venv/bin/uv" pip install --compile-bytecode --python "$venv/bin/python")
+  installs=("$venv/bin/uv" pip install --python "$venv/bin/python")
   uninstalls=("$venv/bin/uv" pip uninstall --python "$venv/bin/python")
 fi
 
