@@ -10,6 +10,8 @@ calls the app's code: only its HTTP endpoints, so the simulator drives any deplo
 
 from __future__ import annotations
 
+import concurrent.futures
+import queue
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +32,7 @@ from supportloop.errors import SupportloopError
 SESSION_COOKIE = "supportloop_agent_session"  # feedback/web.py
 RATE_LIMIT_RETRIES = 3
 AGENTS_AT_ONCE = 4  # conversations the simulated agents open in the console at once
+CONSOLE_READ_ATTEMPTS = 3
 AUTH_RETRY_S = 8.0  # the app caches its agent list (feedback.agent_cache_s, 5 s): a new agent needs a moment
 
 
@@ -201,11 +204,22 @@ def play_agent(results: list[CustomerResult], credentials: AgentCredentials, set
     pending = {r.session_hash: r for r in results if r.turns}
     if not pending:
         return outcome
-    console = Client(f"{settings.url}/agent/", headers={"Cookie": f"{SESSION_COOKIE}={login(settings.url, credentials)}"},
-                     verbose=False, download_files=False, analytics_enabled=False)
+    cookie = login(settings.url, credentials)
+
+    def console_session():
+        return Client(f"{settings.url}/agent/", headers={"Cookie": f"{SESSION_COOKIE}={cookie}"}, verbose=False,
+                      download_files=False, analytics_enabled=False)
+
+    # One console session per agent at work: a gradio_client Client shares one event stream between its
+    # calls, and overlapping calls on one Client lost their answer when the stream closed under them.
+    console = console_session()
+    desks: queue.Queue = queue.Queue()
+    for _ in range(AGENTS_AT_ONCE):
+        desks.put(console_session())
     first_messages = {queue_key(r.planned.exchanges[0].user) for r in pending.values()}
     foreign: set[str] = set()
     deadline = time.monotonic() + settings.agent_timeout_s
+
     # Conversations are opened and reviewed several at a time, as a team of agents would: one after another, the
     # agent's part took 40 % of a demo round (48 of 120 s) while the engine idled; with only the opening in
     # parallel, 18.6 s of a 40-conversation round, against 5.4 s with the reviews too (each rating and
@@ -213,21 +227,23 @@ def play_agent(results: list[CustomerResult], credentials: AgentCredentials, set
     with (httpx.Client(base_url=settings.url, timeout=30,
                        headers={"Authorization": f"Bearer {credentials.token}"}) as api,
           ThreadPoolExecutor(max_workers=AGENTS_AT_ONCE, thread_name_prefix="agent") as pool):
+        def open_and_review(row) -> tuple[Optional[StoredConversation], bool]:
+            desk = desks.get()
+            try:
+                stored = parse_conversation(console_read(desk, row.conversation_id, api_name="/open_conversation")[0])
+            finally:
+                desks.put(desk)
+            result = pending.get(stored.customer_id) if stored else None
+            if result is None or len(stored.answers) < len(result.turns):  # not all ingested yet: next round
+                return stored, False
+            review(api, stored, result, row.version, outcome)
+            return stored, True
+
         while pending and time.monotonic() < deadline:
             progress = False
-            queue = console.predict("", "", day, "", "unreviewed", api_name="/queue")[0]
-            rows = [row for row in parse_queue(queue)
+            review_queue = console_read(console, "", "", day, "", "unreviewed", api_name="/queue")[0]
+            rows = [row for row in parse_queue(review_queue)
                     if row.conversation_id not in foreign and row.first_message in first_messages]
-
-            def open_and_review(row) -> tuple[Optional[StoredConversation], bool]:
-                stored = parse_conversation(console.predict(row.conversation_id, api_name="/open_conversation")[0])
-                result = pending.get(stored.customer_id) if stored else None
-                if result is None or len(stored.answers) < len(result.turns):  # not all ingested yet: next round
-                    return stored, False
-                review(api, stored, result, row.version, outcome)
-                return stored, True
-
-            # reviews run in the pool too: each rating is a durable write the app acknowledges only after fsync
             for row, (stored, reviewed) in zip(rows, list(pool.map(open_and_review, rows))):
                 if reviewed:
                     del pending[stored.customer_id]
@@ -236,9 +252,23 @@ def play_agent(results: list[CustomerResult], credentials: AgentCredentials, set
                     foreign.add(row.conversation_id)  # done, or another customer's conversation with the same question
             if not progress:
                 time.sleep(0.5)  # the app applies its journals about every feedback.ingest_interval_s
-    console.close()
+    for session in [console, *list(desks.queue)]:
+        session.close()
     outcome.unmatched = len(pending)
     return outcome
+
+
+def console_read(session, *args, api_name: str):
+    """A console read (the queue, a conversation); retried when gradio_client's event stream closed under the
+    call: reads change nothing, so asking again is safe."""
+    for attempt in range(CONSOLE_READ_ATTEMPTS):
+        try:
+            return session.predict(*args, api_name=api_name)
+        except concurrent.futures.CancelledError:
+            if attempt == CONSOLE_READ_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2)
+    raise AssertionError("unreachable")
 
 
 def login(url: str, credentials: AgentCredentials) -> str:
