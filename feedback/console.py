@@ -149,7 +149,7 @@ class ConsoleHandlers:
         return satisfaction_frame, volume_frame, negative_frame
 
 
-def build_console(services: AgentServices, concurrency: int = 8) -> gr.Blocks:
+def build_console(services: AgentServices, concurrency: int) -> gr.Blocks:
     handlers = ConsoleHandlers(services)
     with gr.Blocks(title="supportloop · agents' console") as console:
         with gr.Row():

@@ -78,8 +78,9 @@ def mount_agent_console(app: fastapi.FastAPI, *, feedback_log, config,
         agent = await run_in_threadpool(services.session_agent, request.cookies.get(SESSION_COOKIE))
         return agent.id if agent else None
 
-    gr.mount_gradio_app(app, build_console(services, config.feedback.console_concurrency), path=CONSOLE_PATH, auth_dependency=auth_dependency,
-                        footer_links=[], css=CONSOLE_CSS, head=SHORTCUTS_JS, ssr_mode=False)
+    gr.mount_gradio_app(app, build_console(services, config.feedback.console_concurrency), path=CONSOLE_PATH,
+                        auth_dependency=auth_dependency, footer_links=[], css=CONSOLE_CSS, head=SHORTCUTS_JS,
+                        ssr_mode=False)
     return services
 
 

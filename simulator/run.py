@@ -248,7 +248,7 @@ def play_agent(results: list[CustomerResult], credentials: AgentCredentials, set
                 if reviewed:
                     del pending[stored.customer_id]
                     progress = True
-                if reviewed or not stored or stored.customer_id not in pending:
+                if not stored or stored.customer_id not in pending:
                     foreign.add(row.conversation_id)  # done, or another customer's conversation with the same question
             if not progress:
                 time.sleep(0.5)  # the app applies its journals about every feedback.ingest_interval_s
